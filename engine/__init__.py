@@ -1,0 +1,1 @@
+"""The bundled Kafka-compatible broker: Kafka wire protocol over asyncio, Kafka's log format on disk."""

@@ -1,0 +1,96 @@
+#!/bin/sh
+# One entry point for the README's two commands:
+#   sh packaging/setup.sh app    set up, then start the workbench on the bundled broker
+#   sh packaging/setup.sh test   set up everything the tests need, then run the whole suite
+# Idempotent: each step checks first and is skipped when already done.
+set -eu
+
+ROOT=$(CDPATH= cd -- "$(dirname -- "$0")/.." && pwd)
+MODE=${1:-app}
+[ $# -gt 0 ] && shift
+VENV="$ROOT/.venv"
+CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-workbench"
+KAFKA_VERSIONS="3.9.1 4.1.1"
+
+say() { printf '[setup] %s\n' "$*"; }
+
+as_root() {
+    if [ "$(id -u)" = 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+        say "need root for: $*"; exit 1; fi
+}
+
+APT_UPDATED=
+apt_install() {
+    missing=
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing="$missing $p"
+    done
+    [ -z "$missing" ] && return 0
+    say "installing system packages:$missing"
+    if [ -z "$APT_UPDATED" ]; then as_root apt-get update -q; APT_UPDATED=1; fi
+    # shellcheck disable=SC2086
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing
+}
+
+QT_RUNTIME="libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
+ libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
+ libxcb-render-util0 libxcb-image0 libglib2.0-0 fonts-dejavu-core"
+
+pick_python() {
+    for c in python3.13 python3.12 python3.11 python3; do
+        if command -v "$c" >/dev/null && "$c" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+            echo "$c"; return 0; fi
+    done
+    return 1
+}
+
+setup_python() {
+    extra=$1
+    PY=$(pick_python || true)
+    if [ -z "$PY" ]; then apt_install python3 python3-venv; PY=python3; fi
+    if ! "$PY" -c 'import venv, ensurepip' 2>/dev/null; then apt_install python3-venv; fi
+    [ -x "$VENV/bin/python" ] || "$PY" -m venv "$VENV"
+    stamp="$VENV/.installed-$extra"
+    want=$(cat "$ROOT/pyproject.toml" | cksum | cut -d' ' -f1)
+    if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+        say "installing Python packages into $VENV"
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -U pip
+        "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[$extra]"
+        echo "$want" > "$stamp"
+    fi
+}
+
+fetch_kafka() {
+    for v in $KAFKA_VERSIONS; do
+        dest="$CACHE/kafka-$v/libs"
+        [ -f "$CACHE/kafka-$v/.complete" ] && continue
+        say "fetching Apache Kafka $v jars from Maven Central into $dest"
+        rm -rf "$dest"
+        mvn -q -B -f "$ROOT/tests/components/kafka-pom.xml" -Dkafka.version="$v" \
+            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest"
+        touch "$CACHE/kafka-$v/.complete"
+    done
+}
+
+case "$MODE" in
+app)
+    apt_install $QT_RUNTIME
+    setup_python app
+    if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
+        apt_install xvfb xauth
+        say "no display found: starting the app inside a virtual X server (xvfb-run)"
+        exec xvfb-run -a "$VENV/bin/kafka-workbench" "$@"
+    fi
+    exec "$VENV/bin/kafka-workbench" "$@"
+    ;;
+test)
+    apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless maven
+    setup_python test
+    fetch_kafka
+    cd "$ROOT"
+    export KW_KAFKA_CACHE="$CACHE"
+    exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
+    ;;
+*)
+    echo "usage: sh packaging/setup.sh app|test [args...]" >&2; exit 2 ;;
+esac

@@ -1,0 +1,1 @@
+"""Fixtures that start real components (filled in by the components work)."""

@@ -1,0 +1,1 @@
+"""Kafka Workbench: the PySide6 desktop app."""
