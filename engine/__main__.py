@@ -1,0 +1,115 @@
+"""Command line of the bundled broker, like kafka-server-start.sh:
+
+    python -m engine [server.properties] [--override key=value ...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+import time
+from pathlib import Path
+
+from engine.config import ConfigError, load_broker_config, parse_properties_text
+
+READY_MESSAGE = "Kafka Workbench broker started"
+
+
+def parse_args(argv: list[str]) -> tuple[dict[str, str], argparse.Namespace]:
+    parser = argparse.ArgumentParser(
+        prog="kafka-workbench-broker",
+        description="The Kafka Workbench broker: a Kafka-protocol broker with Kafka's on-disk log format.",
+    )
+    parser.add_argument("properties", nargs="?", help="a server.properties file (Kafka property names)")
+    parser.add_argument("--override", action="append", default=[], metavar="key=value",
+                        help="set a property, overriding the file (repeatable)")
+    parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    args = parser.parse_args(argv)
+    settings: dict[str, str] = {}
+    if args.properties:
+        path = Path(args.properties)
+        try:
+            settings.update(parse_properties_text(path.read_text(encoding="utf-8"), str(path)))
+        except OSError as exc:
+            raise ConfigError(f"cannot read {path}: {exc.strerror}") from None
+    for item in args.override:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--override needs key=value, got {item!r}")
+        settings[key.strip()] = value.strip()
+    return settings, args
+
+
+async def serve(settings: dict[str, str]) -> int:
+    from engine.broker import Broker, BrokerError
+    from engine.server import KafkaServer
+
+    started = time.monotonic()
+    config = load_broker_config(settings)
+    log = logging.getLogger("engine")
+    for name in config.ignored:
+        log.info("property %s has no effect in this broker and is ignored", name)
+    broker = Broker(config)
+    try:
+        broker.open()
+    except BrokerError as exc:
+        log.error("%s", exc.message)
+        return 1
+    server = KafkaServer(broker)
+    try:
+        bound = await server.start()
+    except OSError as exc:
+        log.error("cannot listen on %s: %s", ",".join(config["listeners"]), exc.strerror or exc)
+        broker.close()
+        return 1
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    retention = asyncio.create_task(_retention_loop(broker, config["log.retention.check.interval.ms"]))
+    addrs = ", ".join(f"{h}:{p}" for h, p in bound)
+    log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
+             broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
+    await stop.wait()
+    log.info("shutting down")
+    retention.cancel()
+    await server.stop()
+    broker.close()
+    log.info("stopped cleanly")
+    return 0
+
+
+async def _retention_loop(broker: object, interval_ms: int) -> None:
+    from engine.broker import Broker
+
+    assert isinstance(broker, Broker)
+    while True:
+        await asyncio.sleep(interval_ms / 1000)
+        try:
+            broker.apply_retention()
+        except Exception:
+            logging.getLogger("engine").exception("retention failed")
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        settings, args = parse_args(sys.argv[1:] if argv is None else argv)
+        level = getattr(logging, str(args.log_level).upper(), None)
+        if not isinstance(level, int):
+            raise ConfigError(f"unknown --log-level {args.log_level!r}")
+        logging.basicConfig(level=level, format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)")
+        load_broker_config(settings)
+    except ConfigError as exc:
+        print(f"kafka-workbench-broker: configuration error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(serve(settings))
+    except KeyboardInterrupt:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Request handlers, one module per API (or per small family of APIs); routes.py is the table."""

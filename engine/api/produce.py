@@ -1,0 +1,77 @@
+"""Produce (0): validate each partition's record batch, apply idempotence, append, acknowledge."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kio.schema.errors import ErrorCode
+
+from engine.api.context import CloseConnection, RequestContext
+from engine.protocol.codec import field
+from engine.records import CorruptRecordError, InvalidRecordError, validate_produce_batches
+
+
+def _part(index: int, code: ErrorCode, message: str | None = None, base_offset: int = -1,
+          log_append_time: int = -1, log_start_offset: int = -1) -> dict[str, Any]:
+    return {"index": index, "error_code": code, "base_offset": base_offset,
+            "log_append_time": log_append_time, "log_start_offset": log_start_offset,
+            "record_errors": [], "error_message": message}
+
+
+async def handle(ctx: RequestContext, req: Any) -> dict[str, Any] | None:
+    broker = ctx.broker
+    acks = int(req.acks)
+    now = broker.now_ms()
+    responses = []
+    failed = False
+    for topic in req.topic_data:
+        parts = []
+        for pd in topic.partition_data:
+            result = _produce_partition(ctx, topic.name, int(pd.index), pd.records, acks, now,
+                                        field(req, "transactional_id"))
+            failed |= result["error_code"] != ErrorCode.none
+            parts.append(result)
+        responses.append({"name": topic.name, "partition_responses": parts})
+    if acks == 0:
+        if failed:
+            raise CloseConnection("acks=0 produce failed")
+        return None
+    return {"responses": responses, "throttle_time": 0}
+
+
+def _produce_partition(ctx: RequestContext, topic: str, index: int, records: bytes | None, acks: int,
+                       now: int, transactional_id: str | None) -> dict[str, Any]:
+    broker = ctx.broker
+    if acks not in (0, 1, -1):
+        return _part(index, ErrorCode.invalid_required_acks)
+    p = broker.partition(topic, index)
+    if p is None:
+        return _part(index, ErrorCode.unknown_topic_or_partition)
+    if not records:
+        return _part(index, ErrorCode.corrupt_message, "Produce request carries no records")
+    try:
+        batches = validate_produce_batches(records)
+    except CorruptRecordError as exc:
+        return _part(index, ErrorCode.corrupt_message, str(exc))
+    except InvalidRecordError as exc:
+        return _part(index, ErrorCode.invalid_record, str(exc))
+    if len(batches) != 1:
+        return _part(index, ErrorCode.invalid_record,
+                     f"A produce request must carry exactly one record batch per partition, got {len(batches)}")
+    batch = batches[0]
+    max_bytes = int(broker.topic_config_value(topic, "max.message.bytes"))
+    if batch.size > max_bytes:
+        return _part(index, ErrorCode.message_too_large,
+                     f"The record batch is {batch.size} bytes, larger than max.message.bytes={max_bytes}")
+    if transactional_id is not None or batch.is_transactional:
+        return _part(index, ErrorCode.invalid_txn_state, "Transactions are not supported by this broker")
+    if batch.is_control:
+        return _part(index, ErrorCode.invalid_record, "Clients may not produce control batches")
+    if acks == -1:
+        min_isr = int(broker.topic_config_value(topic, "min.insync.replicas"))
+        if len(p.isr) < min_isr:
+            return _part(index, ErrorCode.not_enough_replicas,
+                         f"{len(p.isr)} in-sync replica(s), min.insync.replicas={min_isr}")
+    result = p.append(records, batches, now)
+    return _part(index, result.error, result.message, result.base_offset, result.log_append_time,
+                 result.log_start_offset)

@@ -1,0 +1,58 @@
+"""The one routing table: API key -> handler and the versions advertised in ApiVersions.
+
+ApiVersions is answered from this table, so what is advertised cannot drift from
+what is implemented. Produce and JoinGroup are advertised from version 0 because
+librdkafka before 2.11 turns features off otherwise; Produce v0-2 requests (which
+no current client sends) close the connection, as they carry the old message format.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from engine.api import (
+    api_versions,
+    fetch,
+    init_producer_id,
+    list_offsets,
+    metadata,
+    offset_for_leader_epoch,
+    produce,
+    topics_admin,
+)
+from engine.api.context import RequestContext
+
+Handler = Callable[[RequestContext, Any], Awaitable[dict[str, Any] | None]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Route:
+    api_key: int
+    name: str
+    min_version: int
+    max_version: int
+    handler: Handler
+
+
+ROUTES: tuple[Route, ...] = (
+    Route(0, "Produce", 0, 11, produce.handle),
+    Route(1, "Fetch", 4, 12, fetch.handle),
+    Route(2, "ListOffsets", 1, 7, list_offsets.handle),
+    Route(3, "Metadata", 0, 12, metadata.handle),
+    Route(18, "ApiVersions", 0, 4, api_versions.handle),
+    Route(19, "CreateTopics", 2, 7, topics_admin.create_topics),
+    Route(20, "DeleteTopics", 1, 6, topics_admin.delete_topics),
+    Route(22, "InitProducerId", 0, 4, init_producer_id.handle),
+    Route(23, "OffsetForLeaderEpoch", 2, 4, offset_for_leader_epoch.handle),
+    Route(37, "CreatePartitions", 0, 3, topics_admin.create_partitions),
+)
+
+BY_KEY = {r.api_key: r for r in ROUTES}
+API_VERSIONS_KEY = 18
+
+
+def api_version_list() -> list[dict[str, int]]:
+    return [{"api_key": r.api_key, "min_version": r.min_version, "max_version": r.max_version}
+            for r in sorted(ROUTES, key=lambda r: r.api_key)]

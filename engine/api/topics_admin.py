@@ -1,0 +1,117 @@
+"""CreateTopics (19), DeleteTopics (20), CreatePartitions (37) with Kafka's validation errors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from kio.schema.errors import ErrorCode
+
+from engine.api.context import RequestContext
+from engine.broker import BrokerError
+from engine.config import TOPIC_CONFIGS
+from engine.protocol.codec import field
+
+
+def _configs_of(ctx: RequestContext, name: str) -> list[dict[str, Any]]:
+    out = []
+    rec = ctx.broker.topics.get(name)
+    for spec in TOPIC_CONFIGS.values():
+        override = rec is not None and spec.name in rec.configs
+        value = ctx.broker.topic_config_value(name, spec.name)
+        out.append({"name": spec.name, "value": str(value), "read_only": False,
+                    "config_source": 1 if override else 5, "is_sensitive": False})
+    return out
+
+
+async def create_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    broker = ctx.broker
+    validate_only = bool(field(req, "validate_only", False))
+    seen: dict[str, int] = {}
+    for t in req.topics:
+        seen[t.name] = seen.get(t.name, 0) + 1
+    results = []
+    for t in req.topics:
+        entry: dict[str, Any] = {"name": t.name, "topic_id": uuid.UUID(int=0), "error_code": 0,
+                                 "error_message": None, "topic_config_error_code": 0,
+                                 "num_partitions": -1, "replication_factor": -1, "configs": None}
+        results.append(entry)
+        if seen[t.name] > 1:
+            entry.update(error_code=ErrorCode.invalid_request,
+                         error_message=f"Duplicate topic name {t.name} in the request")
+            continue
+        partitions, rf = int(t.num_partitions), int(t.replication_factor)
+        if t.assignments:
+            if partitions != -1 or rf != -1:
+                entry.update(error_code=ErrorCode.invalid_request, error_message=
+                             "Both numPartitions or replicationFactor and replicasAssignments were set.")
+                continue
+            ids = [list(a.broker_ids) for a in t.assignments]
+            indexes = sorted(int(a.partition_index) for a in t.assignments)
+            if any(b != [broker.node_id] for b in ids) or indexes != list(range(len(ids))):
+                entry.update(error_code=ErrorCode.invalid_replica_assignment,
+                             error_message=f"Replica assignment must place every partition on broker {broker.node_id}")
+                continue
+            partitions, rf = len(ids), 1
+        configs = [(c.name, c.value) for c in t.configs]
+        try:
+            if validate_only:
+                partitions, rf, _ = broker.validate_new_topic(t.name, partitions, rf, configs)
+                entry.update(num_partitions=partitions, replication_factor=rf)
+            else:
+                rec = broker.create_topic(t.name, partitions, rf, configs)
+                entry.update(topic_id=rec.topic_id, num_partitions=rec.partitions,
+                             replication_factor=rec.replication_factor)
+            entry["configs"] = _configs_of(ctx, t.name) if not validate_only else []
+        except BrokerError as exc:
+            entry.update(error_code=exc.code, error_message=exc.message)
+    return {"throttle_time": 0, "topics": results}
+
+
+async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    broker = ctx.broker
+    wanted: list[tuple[str | None, uuid.UUID | None]] = []
+    names = field(req, "topic_names")
+    if names is not None:
+        wanted = [(n, None) for n in names]
+    else:
+        wanted = [(field(t, "name"), field(t, "topic_id")) for t in req.topics]
+    out = []
+    for name, topic_id in wanted:
+        entry: dict[str, Any] = {"name": name, "topic_id": topic_id or uuid.UUID(int=0),
+                                 "error_code": 0, "error_message": None}
+        out.append(entry)
+        if name is None and topic_id is not None:
+            rec = broker.topic_by_id(topic_id)
+            if rec is None:
+                entry.update(error_code=ErrorCode.unknown_topic_id,
+                             error_message="This server does not host this topic ID.")
+                continue
+            name = rec.name
+            entry["name"] = name
+        rec = broker.topics.get(name or "")
+        if rec is not None:
+            entry["topic_id"] = rec.topic_id
+        try:
+            broker.delete_topic(name or "")
+        except BrokerError as exc:
+            entry.update(error_code=exc.code, error_message=exc.message)
+    return {"throttle_time": 0, "responses": out}
+
+
+async def create_partitions(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    out = []
+    for t in req.topics:
+        entry: dict[str, Any] = {"name": t.name, "error_code": 0, "error_message": None}
+        out.append(entry)
+        if t.assignments:
+            bad = any(list(a.broker_ids) != [ctx.broker.node_id] for a in t.assignments)
+            if bad:
+                entry.update(error_code=ErrorCode.invalid_replica_assignment,
+                             error_message=f"New partitions must be placed on broker {ctx.broker.node_id}")
+                continue
+        try:
+            ctx.broker.create_partitions(t.name, int(t.count), bool(req.validate_only))
+        except BrokerError as exc:
+            entry.update(error_code=exc.code, error_message=exc.message)
+    return {"throttle_time": 0, "results": out}

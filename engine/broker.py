@@ -1,0 +1,255 @@
+"""The broker's state: topics and partitions with their logs, the catalog, and topic operations.
+
+Handlers in engine/api call into this; it knows nothing of the wire protocol.
+"""
+
+from __future__ import annotations
+
+import base64
+import fcntl
+import logging
+import os
+import re
+import shutil
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from kio.schema.errors import ErrorCode
+
+from engine.catalog import Catalog, TopicRecord
+from engine.config import TOPIC_CONFIGS, BrokerConfig, validate_topic_configs
+from engine.log import LogConfig
+from engine.partition import Partition, open_partition
+
+log = logging.getLogger("engine.broker")
+
+LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]+$")
+MAX_TOPIC_LENGTH = 249
+INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
+
+
+class BrokerError(Exception):
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def topic_name_problem(name: str) -> str | None:
+    if not name:
+        return "Topic name is illegal, it can't be empty"
+    if name in (".", ".."):
+        return "Topic name cannot be \".\" or \"..\""
+    if len(name) > MAX_TOPIC_LENGTH:
+        return f"Topic name is illegal, it can't be longer than {MAX_TOPIC_LENGTH} characters, topic name: {name}"
+    if not LEGAL_TOPIC.match(name):
+        return (f"Topic name {name} is illegal, it contains a character other than "
+                "ASCII alphanumerics, '.', '_' and '-'")
+    return None
+
+
+def new_cluster_id() -> str:
+    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+
+
+class Broker:
+    def __init__(self, config: BrokerConfig, clock: Callable[[], float] = time.time) -> None:
+        self.config = config
+        self.clock = clock
+        self.node_id = config.node_id
+        self.data_dir = config.data_dir
+        self.topics: dict[str, TopicRecord] = {}
+        self.partitions: dict[tuple[str, int], Partition] = {}
+        self.catalog: Catalog | None = None
+        self._lock_fd: int | None = None
+        self.cluster_id = ""
+
+    def now_ms(self) -> int:
+        return int(self.clock() * 1000)
+
+    # -- lifecycle ------------------------------------------------------------------
+    def open(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.data_dir / ".lock", os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(fd)
+            raise BrokerError(ErrorCode.kafka_storage_error,
+                              f"log.dirs {self.data_dir} is in use by another broker process") from None
+        self._lock_fd = fd
+        self.catalog = Catalog(self.data_dir / "engine-metadata.sqlite")
+        stored = self.catalog.get_meta("cluster.id")
+        wanted = self.config["cluster.id"]
+        if stored and wanted and stored != wanted:
+            raise BrokerError(ErrorCode.inconsistent_cluster_id,
+                              f"cluster.id {wanted} does not match {stored} stored in {self.data_dir}")
+        self.cluster_id = stored or wanted or new_cluster_id()
+        if not stored:
+            self.catalog.set_meta("cluster.id", self.cluster_id)
+        self._write_meta_properties()
+        now = self.now_ms()
+        for rec in self.catalog.topics():
+            self.topics[rec.name] = rec
+            cfg = self.log_config(rec.name)
+            for i in range(rec.partitions):
+                self.partitions[(rec.name, i)] = open_partition(
+                    self.data_dir, rec.name, i, rec.topic_id, cfg, self.node_id, now)
+        self._remove_leftover_deletions()
+
+    def _write_meta_properties(self) -> None:
+        text = (f"version=1\ncluster.id={self.cluster_id}\nnode.id={self.node_id}\n"
+                "# written by the Kafka Workbench broker\n")
+        path = self.data_dir / "meta.properties"
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(text)
+        os.replace(tmp, path)
+
+    def _remove_leftover_deletions(self) -> None:
+        for child in self.data_dir.iterdir():
+            if child.is_dir() and child.name.endswith("-delete"):
+                shutil.rmtree(child, ignore_errors=True)
+
+    def close(self) -> None:
+        for p in self.partitions.values():
+            p.close()
+        self.partitions.clear()
+        if self.catalog is not None:
+            self.catalog.close()
+            self.catalog = None
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
+
+    # -- configs --------------------------------------------------------------------
+    def topic_config_value(self, topic: str, name: str) -> Any:
+        rec = self.topics.get(topic)
+        if rec is not None and name in rec.configs:
+            return TOPIC_CONFIGS[name].parse(rec.configs[name])
+        return self.config.topic_default(name)
+
+    def log_config(self, topic: str) -> LogConfig:
+        v = self.topic_config_value
+        return LogConfig(
+            segment_bytes=v(topic, "segment.bytes"),
+            segment_ms=v(topic, "segment.ms"),
+            retention_ms=v(topic, "retention.ms"),
+            retention_bytes=v(topic, "retention.bytes"),
+            index_interval_bytes=v(topic, "index.interval.bytes"),
+            segment_index_bytes=v(topic, "segment.index.bytes"),
+            max_message_bytes=v(topic, "max.message.bytes"),
+            message_timestamp_type=v(topic, "message.timestamp.type"),
+        )
+
+    # -- topics ---------------------------------------------------------------------
+    def partition(self, topic: str, index: int) -> Partition | None:
+        return self.partitions.get((topic, index))
+
+    def topic_by_id(self, topic_id: uuid.UUID) -> TopicRecord | None:
+        for rec in self.topics.values():
+            if rec.topic_id == topic_id:
+                return rec
+        return None
+
+    def validate_new_topic(self, name: str, partitions: int, replication_factor: int,
+                           configs: list[tuple[str, str | None]]) -> tuple[int, int, dict[str, Any]]:
+        problem = topic_name_problem(name)
+        if problem:
+            raise BrokerError(ErrorCode.invalid_topic_exception, problem)
+        if name in self.topics:
+            raise BrokerError(ErrorCode.topic_already_exists, f"Topic '{name}' already exists.")
+        collision = name.replace(".", "_")
+        for other in self.topics:
+            if other.replace(".", "_") == collision:
+                raise BrokerError(ErrorCode.invalid_topic_exception,
+                                  f"Topic '{name}' collides with existing topic: {other}")
+        if partitions == -1:
+            partitions = int(self.config["num.partitions"])
+        if replication_factor == -1:
+            replication_factor = int(self.config["default.replication.factor"])
+        if partitions <= 0:
+            raise BrokerError(ErrorCode.invalid_partitions, "Number of partitions must be larger than 0.")
+        if replication_factor <= 0:
+            raise BrokerError(ErrorCode.invalid_replication_factor, "Replication factor must be larger than 0.")
+        if replication_factor > 1:
+            raise BrokerError(ErrorCode.invalid_replication_factor,
+                              f"Unable to replicate the partition {replication_factor} time(s): "
+                              "The target replication factor of "
+                              f"{replication_factor} cannot be reached because only 1 broker(s) are registered.")
+        parsed, err = validate_topic_configs(configs)
+        if err:
+            raise BrokerError(ErrorCode.invalid_config, err)
+        if "compact" in str(parsed.get("cleanup.policy", "")):
+            raise BrokerError(ErrorCode.invalid_config,
+                              "cleanup.policy=compact is not supported by this broker yet; use delete")
+        return partitions, replication_factor, parsed
+
+    def create_topic(self, name: str, partitions: int, replication_factor: int,
+                     configs: list[tuple[str, str | None]]) -> TopicRecord:
+        partitions, rf, _parsed = self.validate_new_topic(name, partitions, replication_factor, configs)
+        assert self.catalog is not None
+        rec = TopicRecord(name, uuid.uuid4(), partitions, rf,
+                          {k: str(v) for k, v in configs if v is not None}, self.now_ms())
+        self.catalog.add_topic(rec)
+        self.topics[name] = rec
+        cfg = self.log_config(name)
+        now = self.now_ms()
+        for i in range(partitions):
+            self.partitions[(name, i)] = open_partition(
+                self.data_dir, name, i, rec.topic_id, cfg, self.node_id, now)
+        log.info("created topic %s with %d partition(s), id %s", name, partitions, rec.topic_id)
+        return rec
+
+    def delete_topic(self, name: str) -> None:
+        if not self.config["delete.topic.enable"]:
+            raise BrokerError(ErrorCode.topic_deletion_disabled, "Topic deletion is disabled.")
+        rec = self.topics.get(name)
+        if rec is None:
+            raise BrokerError(ErrorCode.unknown_topic_or_partition,
+                              "This server does not host this topic-partition.")
+        assert self.catalog is not None
+        self.catalog.delete_topic(name)
+        del self.topics[name]
+        for i in range(rec.partitions):
+            p = self.partitions.pop((name, i), None)
+            if p is None:
+                continue
+            p.close()
+            p.notify()
+            src = self.data_dir / f"{name}-{i}"
+            if src.exists():
+                dst = self.data_dir / f"{name}-{i}.{rec.topic_id.hex}-delete"
+                os.replace(src, dst)
+                shutil.rmtree(dst, ignore_errors=True)
+        log.info("deleted topic %s", name)
+
+    def create_partitions(self, name: str, count: int, validate_only: bool) -> None:
+        rec = self.topics.get(name)
+        if rec is None:
+            raise BrokerError(ErrorCode.unknown_topic_or_partition, f"The topic '{name}' does not exist.")
+        if count < rec.partitions:
+            raise BrokerError(ErrorCode.invalid_partitions,
+                              f"Topic currently has {rec.partitions} partitions, which is higher than "
+                              f"the requested {count}.")
+        if count == rec.partitions:
+            raise BrokerError(ErrorCode.invalid_partitions,
+                              f"Topic already has {rec.partitions} partitions.")
+        if validate_only:
+            return
+        assert self.catalog is not None
+        cfg = self.log_config(name)
+        now = self.now_ms()
+        for i in range(rec.partitions, count):
+            self.partitions[(name, i)] = open_partition(
+                self.data_dir, name, i, rec.topic_id, cfg, self.node_id, now)
+        self.catalog.set_partitions(name, count)
+        rec.partitions = count
+
+    def apply_retention(self) -> int:
+        now = self.now_ms()
+        deleted = 0
+        for p in list(self.partitions.values()):
+            deleted += int(p.log.apply_retention(now))
+        return deleted

@@ -1,0 +1,293 @@
+"""Broker and topic configuration, each property declared once with Kafka's name, type and default."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+
+class ConfigError(ValueError):
+    """A property that is unknown or whose value is invalid; the message names it."""
+
+
+def _bool(v: str) -> bool:
+    s = v.strip().lower()
+    if s in ("true", "false"):
+        return s == "true"
+    raise ValueError("expected true or false")
+
+
+def _int(v: str) -> int:
+    return int(v.strip())
+
+
+def _str(v: str) -> str:
+    return v.strip()
+
+
+def _list(v: str) -> list[str]:
+    return [p.strip() for p in v.split(",") if p.strip()]
+
+
+@dataclasses.dataclass(frozen=True)
+class Prop:
+    name: str
+    parse: Callable[[str], Any]
+    default: str | None
+    doc: str
+    check: Callable[[Any], str | None] = lambda _v: None
+    scope: str = "broker"  # "broker" or "both" (topic override exists)
+    topic_name: str | None = None  # the topic-level config this broker property is the default of
+    sensitive: bool = False
+    read_only: bool = True
+
+
+def _at_least(n: int) -> Callable[[Any], str | None]:
+    return lambda v: None if v >= n else f"must be at least {n}"
+
+
+def _one_of(*choices: str) -> Callable[[Any], str | None]:
+    return lambda v: None if v in choices else f"must be one of {', '.join(choices)}"
+
+
+def _listeners(v: list[str]) -> str | None:
+    for item in v:
+        if "://" not in item:
+            return f"{item!r} is not NAME://host:port"
+        _, _, hostport = item.partition("://")
+        if ":" not in hostport or not hostport.rsplit(":", 1)[1].isdigit():
+            return f"{item!r} has no numeric port"
+    return None
+
+
+DEFAULT_DATA_DIR = str(Path(platformdirs.user_data_dir("kafka-workbench")) / "broker")
+
+BROKER_PROPS: tuple[Prop, ...] = (
+    Prop("listeners", _list, "PLAINTEXT://127.0.0.1:9092", "Listeners as NAME://host:port, comma-separated.", _listeners),
+    Prop("advertised.listeners", _list, None, "Addresses given to clients in Metadata; defaults to listeners.", _listeners),
+    Prop("log.dirs", _str, DEFAULT_DATA_DIR, "Directory holding the partition logs and the broker's metadata."),
+    Prop("log.dir", _str, None, "Alias of log.dirs (log.dirs wins)."),
+    Prop("node.id", _int, "1", "This broker's id.", _at_least(0)),
+    Prop("broker.id", _int, None, "Alias of node.id (node.id wins).", _at_least(0)),
+    Prop("broker.rack", _str, None, "Rack of this broker, reported in Metadata."),
+    Prop("cluster.id", _str, None, "Cluster id; generated and persisted on first start when not given."),
+    Prop("num.partitions", _int, "1", "Partitions of an auto-created topic, and of CreateTopics with -1.", _at_least(1)),
+    Prop("default.replication.factor", _int, "1", "Replication factor of auto-created topics.", _at_least(1)),
+    Prop("auto.create.topics.enable", _bool, "true", "Create a topic when Metadata asks for an unknown one and allows it."),
+    Prop("delete.topic.enable", _bool, "true", "Allow DeleteTopics."),
+    Prop("message.max.bytes", _int, "1048588", "Largest record batch accepted.", _at_least(0), topic_name="max.message.bytes", read_only=False),
+    Prop("socket.request.max.bytes", _int, "104857600", "Largest request frame accepted; larger closes the connection.", _at_least(1)),
+    Prop("log.segment.bytes", _int, "1073741824", "Segment size before a roll.", _at_least(14), topic_name="segment.bytes", read_only=False),
+    Prop("log.roll.ms", _int, None, "Segment age before a roll (ms).", _at_least(1), topic_name="segment.ms", read_only=False),
+    Prop("log.roll.hours", _int, "168", "Segment age before a roll (hours).", _at_least(1)),
+    Prop("log.retention.ms", _int, None, "Retention by time (ms); -1 keeps forever.", topic_name="retention.ms", read_only=False),
+    Prop("log.retention.minutes", _int, None, "Retention by time (minutes)."),
+    Prop("log.retention.hours", _int, "168", "Retention by time (hours)."),
+    Prop("log.retention.bytes", _int, "-1", "Retention by partition size; -1 is unlimited.", topic_name="retention.bytes", read_only=False),
+    Prop("log.retention.check.interval.ms", _int, "300000", "How often retention runs.", _at_least(1)),
+    Prop("log.index.interval.bytes", _int, "4096", "Bytes of log between offset index entries.", _at_least(0), topic_name="index.interval.bytes", read_only=False),
+    Prop("log.index.size.max.bytes", _int, "10485760", "Largest offset index of a segment.", _at_least(4), topic_name="segment.index.bytes", read_only=False),
+    Prop("log.message.timestamp.type", _str, "CreateTime", "CreateTime or LogAppendTime.", _one_of("CreateTime", "LogAppendTime"), topic_name="message.timestamp.type", read_only=False),
+    Prop("log.cleanup.policy", _str, "delete", "delete or compact.", _one_of("delete", "compact", "compact,delete", "delete,compact"), topic_name="cleanup.policy", read_only=False),
+    Prop("min.insync.replicas", _int, "1", "Replicas that must be in sync for acks=all.", _at_least(1), topic_name="min.insync.replicas", read_only=False),
+    Prop("compression.type", _str, "producer", "Compression of stored batches; only producer is supported.", _one_of("producer"), topic_name="compression.type"),
+    Prop("group.initial.rebalance.delay.ms", _int, "3000", "Delay of the first rebalance of an empty group.", _at_least(0)),
+    Prop("group.min.session.timeout.ms", _int, "6000", "Smallest session timeout a member may ask for.", _at_least(0)),
+    Prop("group.max.session.timeout.ms", _int, "1800000", "Largest session timeout a member may ask for.", _at_least(0)),
+    Prop("offsets.topic.num.partitions", _int, "50", "Partitions of __consumer_offsets.", _at_least(1)),
+    Prop("offsets.topic.replication.factor", _int, "1", "Replication factor of __consumer_offsets.", _at_least(1)),
+    Prop("offsets.retention.minutes", _int, "10080", "How long committed offsets of an empty group are kept.", _at_least(1)),
+    Prop("fetch.max.bytes", _int, "57671680", "Largest Fetch response.", _at_least(1024)),
+)
+
+# Properties of a stock Kafka server.properties that change nothing in this broker.
+# They are accepted, so a real Kafka config file starts, and reported once at start.
+IGNORED_PROPS = frozenset({
+    "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
+    "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
+    "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
+    "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
+    "log.flush.interval.messages", "log.flush.interval.ms", "zookeeper.connection.timeout.ms",
+    "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
+    "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
+    "log.segment.delete.delay.ms", "num.replica.fetchers", "unclean.leader.election.enable",
+})
+
+_BY_NAME = {p.name: p for p in BROKER_PROPS}
+
+
+def parse_properties_text(text: str, source: str = "properties") -> dict[str, str]:
+    """Java .properties subset: key=value or key: value, # and ! comments, backslash continuation."""
+    out: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    lineno = 0
+    for raw in lines:
+        lineno += 1
+        line = raw.strip()
+        while line.endswith("\\"):
+            nxt = next(lines, "")
+            lineno += 1
+            line = line[:-1] + nxt.strip()
+        if not line or line[0] in "#!":
+            continue
+        sep = min((i for i in (line.find("="), line.find(":")) if i >= 0), default=-1)
+        if sep < 0:
+            raise ConfigError(f"{source}:{lineno}: expected key=value, got {raw.strip()!r}")
+        out[line[:sep].strip()] = line[sep + 1 :].strip()
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class BrokerConfig:
+    values: Mapping[str, Any]
+    explicit: frozenset[str]
+    ignored: tuple[str, ...] = ()
+
+    def __getitem__(self, name: str) -> Any:
+        return self.values[name]
+
+    @property
+    def node_id(self) -> int:
+        return int(self.values["node.id"])
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["log.dirs"]).expanduser()
+
+    @property
+    def listeners(self) -> list[tuple[str, str, int]]:
+        return [_split_listener(x) for x in self.values["listeners"]]
+
+    @property
+    def advertised(self) -> list[tuple[str, str, int]]:
+        adv = self.values["advertised.listeners"] or self.values["listeners"]
+        return [_split_listener(x) for x in adv]
+
+    def topic_default(self, topic_config: str) -> Any:
+        """The broker-level default of a topic config (e.g. retention.ms from log.retention.*)."""
+        return TOPIC_CONFIGS[topic_config].broker_default(self)
+
+
+def _split_listener(item: str) -> tuple[str, str, int]:
+    name, _, hostport = item.partition("://")
+    host, _, port = hostport.rpartition(":")
+    host = host.strip("[]")
+    return name, host, int(port)
+
+
+def load_broker_config(settings: Mapping[str, str]) -> BrokerConfig:
+    errors: list[str] = []
+    values: dict[str, Any] = {}
+    ignored: list[str] = []
+    for key, raw in settings.items():
+        if key in IGNORED_PROPS:
+            ignored.append(key)
+            continue
+        prop = _BY_NAME.get(key)
+        if prop is None:
+            errors.append(f"unknown property {key!r}")
+            continue
+        try:
+            value = prop.parse(raw)
+        except ValueError as exc:
+            errors.append(f"invalid value {raw!r} for {key}: {exc}")
+            continue
+        problem = prop.check(value)
+        if problem:
+            errors.append(f"invalid value {raw!r} for {key}: {problem}")
+            continue
+        values[key] = value
+    if errors:
+        raise ConfigError("; ".join(errors))
+    explicit = frozenset(values)
+    for prop in BROKER_PROPS:
+        if prop.name not in values:
+            values[prop.name] = None if prop.default is None else prop.parse(prop.default)
+    if "node.id" not in explicit and values.get("broker.id") is not None:
+        values["node.id"] = values["broker.id"]
+    if "log.dirs" not in explicit and values.get("log.dir"):
+        values["log.dirs"] = values["log.dir"]
+    if "log.retention.ms" not in explicit:
+        if values.get("log.retention.minutes") is not None:
+            values["log.retention.ms"] = values["log.retention.minutes"] * 60_000
+        else:
+            values["log.retention.ms"] = values["log.retention.hours"] * 3_600_000
+    if "log.roll.ms" not in explicit:
+        values["log.roll.ms"] = values["log.roll.hours"] * 3_600_000
+    if "," in values["log.dirs"]:
+        raise ConfigError("log.dirs: only one log directory is supported")
+    return BrokerConfig(values, explicit, tuple(sorted(ignored)))
+
+
+# -- topic configs ----------------------------------------------------------------------
+
+@dataclasses.dataclass(frozen=True)
+class TopicConfig:
+    name: str
+    parse: Callable[[str], Any]
+    doc: str
+    broker_prop: str | None = None
+    fixed_default: str | None = None
+    check: Callable[[Any], str | None] = lambda _v: None
+    list_valued: bool = False
+
+    def broker_default(self, broker: BrokerConfig) -> Any:
+        if self.broker_prop is not None:
+            return broker.values[self.broker_prop]
+        assert self.fixed_default is not None
+        return self.parse(self.fixed_default)
+
+
+def _cleanup(v: str) -> str:
+    parts = sorted(p.strip() for p in v.split(",") if p.strip())
+    for p in parts:
+        if p not in ("delete", "compact"):
+            raise ValueError(f"{p!r} is not delete or compact")
+    if not parts:
+        raise ValueError("empty cleanup.policy")
+    return ",".join(parts)
+
+
+TOPIC_CONFIG_LIST: tuple[TopicConfig, ...] = (
+    TopicConfig("cleanup.policy", _cleanup, "delete, compact, or both.", "log.cleanup.policy", list_valued=True),
+    TopicConfig("retention.ms", _int, "Delete segments older than this; -1 keeps forever.", "log.retention.ms", check=_at_least(-1)),
+    TopicConfig("retention.bytes", _int, "Delete old segments above this partition size; -1 is unlimited.", "log.retention.bytes", check=_at_least(-1)),
+    TopicConfig("segment.bytes", _int, "Segment size before a roll.", "log.segment.bytes", check=_at_least(14)),
+    TopicConfig("segment.ms", _int, "Segment age before a roll.", "log.roll.ms", check=_at_least(1)),
+    TopicConfig("segment.index.bytes", _int, "Largest offset index of a segment.", "log.index.size.max.bytes", check=_at_least(4)),
+    TopicConfig("index.interval.bytes", _int, "Bytes of log between index entries.", "log.index.interval.bytes", check=_at_least(0)),
+    TopicConfig("max.message.bytes", _int, "Largest record batch accepted.", "message.max.bytes", check=_at_least(0)),
+    TopicConfig("message.timestamp.type", _str, "CreateTime or LogAppendTime.", "log.message.timestamp.type", check=_one_of("CreateTime", "LogAppendTime")),
+    TopicConfig("min.insync.replicas", _int, "Replicas that must be in sync for acks=all.", "min.insync.replicas", check=_at_least(1)),
+    TopicConfig("compression.type", _str, "Only producer (keep the producer's compression) is supported.", "compression.type", check=_one_of("producer")),
+    TopicConfig("delete.retention.ms", _int, "How long tombstones are kept on compacted topics.", fixed_default="86400000", check=_at_least(0)),
+    TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", fixed_default="0", check=_at_least(0)),
+    TopicConfig("file.delete.delay.ms", _int, "Delay before a deleted segment's files are removed.", fixed_default="60000", check=_at_least(0)),
+    TopicConfig("flush.messages", _int, "Accepted for compatibility; the OS flushes.", fixed_default="9223372036854775807", check=_at_least(1)),
+    TopicConfig("flush.ms", _int, "Accepted for compatibility; the OS flushes.", fixed_default="9223372036854775807", check=_at_least(0)),
+)
+TOPIC_CONFIGS = {t.name: t for t in TOPIC_CONFIG_LIST}
+
+
+def validate_topic_configs(configs: Iterable[tuple[str, str | None]]) -> tuple[dict[str, Any], str | None]:
+    """Parsed overrides, or an error message naming the first bad entry."""
+    out: dict[str, Any] = {}
+    for name, raw in configs:
+        spec = TOPIC_CONFIGS.get(name)
+        if spec is None:
+            return {}, f"Unknown topic config name: {name}"
+        if raw is None:
+            return {}, f"Null value not supported for topic config: {name}"
+        try:
+            value = spec.parse(raw)
+        except ValueError as exc:
+            return {}, f"Invalid value {raw} for configuration {name}: {exc}"
+        problem = spec.check(value)
+        if problem:
+            return {}, f"Invalid value {raw} for configuration {name}: {problem}"
+        out[name] = value
+    return out, None
