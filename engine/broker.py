@@ -6,6 +6,7 @@ Handlers in engine/api call into this; it knows nothing of the wire protocol.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fcntl
 import logging
 import os
@@ -19,7 +20,14 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.catalog import Catalog, TopicRecord
-from engine.config import TOPIC_CONFIGS, BrokerConfig, validate_topic_configs
+from engine.config import (
+    BROKER_PROPS,
+    TOPIC_CONFIGS,
+    BrokerConfig,
+    ConfigError,
+    load_broker_config,
+    validate_topic_configs,
+)
 from engine.log import LogConfig
 from engine.partition import Partition, open_partition
 
@@ -28,6 +36,17 @@ log = logging.getLogger("engine.broker")
 LEGAL_TOPIC = re.compile(r"^[a-zA-Z0-9._-]+$")
 MAX_TOPIC_LENGTH = 249
 INTERNAL_TOPICS = frozenset({"__consumer_offsets", "__transaction_state"})
+
+
+BROKER_PROP_BY_NAME = {p.name: p for p in BROKER_PROPS}
+
+
+def _fmt_setting(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(value)
+    return str(value)
 
 
 class BrokerError(Exception):
@@ -56,7 +75,9 @@ def new_cluster_id() -> str:
 
 class Broker:
     def __init__(self, config: BrokerConfig, clock: Callable[[], float] = time.time) -> None:
+        self.static_config = config
         self.config = config
+        self.dynamic_configs: dict[str, str] = {}
         self.clock = clock
         self.node_id = config.node_id
         self.data_dir = config.data_dir
@@ -90,6 +111,8 @@ class Broker:
         if not stored:
             self.catalog.set_meta("cluster.id", self.cluster_id)
         self._write_meta_properties()
+        self.dynamic_configs = self.catalog.broker_configs()
+        self.config = self._effective_config(self.dynamic_configs)
         now = self.now_ms()
         for rec in self.catalog.topics():
             self.topics[rec.name] = rec
@@ -124,6 +147,53 @@ class Broker:
             self._lock_fd = None
 
     # -- configs --------------------------------------------------------------------
+    def _effective_config(self, dynamic: dict[str, str]) -> BrokerConfig:
+        settings = {k: _fmt_setting(v) for k, v in self.static_config.values.items()
+                    if k in self.static_config.explicit}
+        settings.update(dynamic)
+        try:
+            merged = load_broker_config(settings)
+        except ConfigError as exc:
+            raise BrokerError(ErrorCode.invalid_config, str(exc)) from None
+        return dataclasses.replace(merged, explicit=self.static_config.explicit,
+                                   ignored=self.static_config.ignored)
+
+    def set_dynamic_configs(self, dynamic: dict[str, str], validate_only: bool) -> None:
+        for name in dynamic:
+            prop = BROKER_PROP_BY_NAME.get(name)
+            if prop is None:
+                raise BrokerError(ErrorCode.invalid_config, f"Unknown broker config name: {name}")
+            if prop.read_only:
+                raise BrokerError(ErrorCode.invalid_config,
+                                  f"Cannot update these configs dynamically: [{name}]")
+        config = self._effective_config(dynamic)
+        if validate_only:
+            return
+        assert self.catalog is not None
+        self.catalog.set_broker_configs(dynamic)
+        self.dynamic_configs = dict(dynamic)
+        self.config = config
+        self._reconfigure_logs(None)
+
+    def set_topic_configs(self, topic: str, configs: dict[str, str], validate_only: bool) -> None:
+        parsed, err = validate_topic_configs(list(configs.items()))
+        if err:
+            raise BrokerError(ErrorCode.invalid_config, err)
+        if "compact" in str(parsed.get("cleanup.policy", "")):
+            raise BrokerError(ErrorCode.invalid_config,
+                              "cleanup.policy=compact is not supported by this broker yet; use delete")
+        if validate_only:
+            return
+        assert self.catalog is not None
+        self.catalog.set_topic_configs(topic, configs)
+        self.topics[topic].configs = dict(configs)
+        self._reconfigure_logs(topic)
+
+    def _reconfigure_logs(self, topic: str | None) -> None:
+        for (name, _i), p in self.partitions.items():
+            if topic is None or name == topic:
+                p.log.update_config(self.log_config(name))
+
     def topic_config_value(self, topic: str, name: str) -> Any:
         rec = self.topics.get(topic)
         if rec is not None and name in rec.configs:

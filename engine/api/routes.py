@@ -14,6 +14,8 @@ from typing import Any
 
 from engine.api import (
     api_versions,
+    cluster_admin,
+    configs,
     fetch,
     init_producer_id,
     list_offsets,
@@ -46,7 +48,13 @@ ROUTES: tuple[Route, ...] = (
     Route(20, "DeleteTopics", 1, 6, topics_admin.delete_topics),
     Route(22, "InitProducerId", 0, 4, init_producer_id.handle),
     Route(23, "OffsetForLeaderEpoch", 2, 4, offset_for_leader_epoch.handle),
+    Route(21, "DeleteRecords", 0, 2, cluster_admin.delete_records),
+    Route(32, "DescribeConfigs", 1, 4, configs.describe_configs),
+    Route(33, "AlterConfigs", 0, 2, configs.alter_configs),
+    Route(35, "DescribeLogDirs", 1, 4, cluster_admin.describe_log_dirs),
     Route(37, "CreatePartitions", 0, 3, topics_admin.create_partitions),
+    Route(44, "IncrementalAlterConfigs", 0, 1, configs.incremental_alter_configs),
+    Route(60, "DescribeCluster", 0, 1, cluster_admin.describe_cluster),
 )
 
 BY_KEY = {r.api_key: r for r in ROUTES}

@@ -1,0 +1,185 @@
+"""Broker benchmark: the engine against Tansu and Apache Kafka (KRaft), in one run, one table.
+
+Run on demand (not in CI):  .venv/bin/python -m tests.bench.bench_brokers [--messages N]
+
+Measures, with librdkafka (confluent-kafka) and the same client settings for every broker:
+produce 100-byte messages with acks=1 and acks=all; consume them from the beginning
+(default settings and fetch.queue.backoff.ms=10); end-to-end latency p50/p99 at
+2,000 msg/s with default consumer settings; start-up time to the first Metadata
+answer; resident memory idle and after the load.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from confluent_kafka import Consumer, Producer, TopicPartition
+from confluent_kafka.admin import AdminClient, NewTopic
+
+PAYLOAD = b"x" * 100
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def tree_rss_mib(pid: int) -> float:
+    total = rss_mib(pid)
+    for child in Path(f"/proc/{pid}/task").glob("*/children"):
+        for c in child.read_text().split():
+            try:
+                total += rss_mib(int(c))
+            except FileNotFoundError:
+                pass
+    return total
+
+
+def create(bootstrap: str, topic: str) -> None:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        md = admin.list_topics(topic, timeout=10)
+        t = md.topics.get(topic)
+        if t is not None and t.error is None and t.partitions and t.partitions[0].leader >= 0:
+            return
+        time.sleep(0.1)
+
+
+def produce(bootstrap: str, topic: str, n: int, acks: str) -> float:
+    p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "linger.ms": 5,
+                  "queue.buffering.max.messages": 1_000_000, "enable.idempotence": False})
+    delivered = [0]
+
+    def cb(err: Any, _m: Any) -> None:
+        if err is None:
+            delivered[0] += 1
+
+    start = time.perf_counter()
+    for _ in range(n):
+        while True:
+            try:
+                p.produce(topic, PAYLOAD, partition=0, on_delivery=cb)
+                break
+            except BufferError:
+                p.poll(0.001)
+    p.flush(300)
+    elapsed = time.perf_counter() - start
+    assert delivered[0] == n, f"only {delivered[0]} of {n} delivered"
+    return n / elapsed
+
+
+def consume(bootstrap: str, topic: str, n: int, extra: dict[str, Any]) -> float:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{time.time_ns()}",
+                  "enable.auto.commit": False, **extra})
+    c.assign([TopicPartition(topic, 0, 0)])
+    got = 0
+    start = time.perf_counter()
+    deadline = start + 300
+    while got < n and time.perf_counter() < deadline:
+        for m in c.consume(num_messages=10_000, timeout=1.0):
+            if m.error() is None:
+                got += 1
+    elapsed = time.perf_counter() - start
+    c.close()
+    return got / elapsed
+
+
+def latency(bootstrap: str, topic: str, rate: int = 2000, seconds: float = 5.0) -> tuple[float, float]:
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"lat-{time.time_ns()}",
+                  "enable.auto.commit": False})
+    c.assign([TopicPartition(topic, 0, -1)])
+    lat: list[float] = []
+    stop = threading.Event()
+
+    def reader() -> None:
+        while not stop.is_set():
+            m = c.poll(0.1)
+            if m is not None and m.error() is None:
+                lat.append((time.time_ns() - int(m.value())) / 1e6)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    time.sleep(1.0)
+    p = Producer({"bootstrap.servers": bootstrap, "linger.ms": 0, "acks": "1"})
+    total = int(rate * seconds)
+    start = time.perf_counter()
+    for i in range(total):
+        target = start + i / rate
+        while time.perf_counter() < target:
+            pass
+        p.produce(topic, str(time.time_ns()).encode(), partition=0)
+        p.poll(0)
+    p.flush(30)
+    time.sleep(1.0)
+    stop.set()
+    t.join()
+    c.close()
+    if len(lat) < 10:
+        return float("nan"), float("nan")
+    q = statistics.quantiles(lat, n=100)
+    return q[49], q[98]
+
+
+def measure(name: str, start: Callable[[], Any], n: int) -> dict[str, Any]:
+    t0 = time.perf_counter()
+    broker = start()
+    admin = AdminClient({"bootstrap.servers": broker.bootstrap})
+    admin.list_topics(timeout=30)
+    startup = time.perf_counter() - t0
+    row: dict[str, Any] = {"broker": name, "startup_s": startup}
+    try:
+        row["rss_idle_mib"] = tree_rss_mib(broker.pid)
+        create(broker.bootstrap, "p1")
+        create(broker.bootstrap, "pall")
+        create(broker.bootstrap, "lat")
+        row["produce_acks1"] = produce(broker.bootstrap, "p1", n, "1")
+        row["produce_acksall"] = produce(broker.bootstrap, "pall", n, "all")
+        row["consume_default"] = consume(broker.bootstrap, "p1", n, {})
+        row["consume_backoff10"] = consume(broker.bootstrap, "p1", n, {"fetch.queue.backoff.ms": 10})
+        row["lat_p50_ms"], row["lat_p99_ms"] = latency(broker.bootstrap, "lat")
+        row["rss_load_mib"] = tree_rss_mib(broker.pid)
+    finally:
+        broker.close()
+    return row
+
+
+COLUMNS = [("produce_acks1", "produce acks=1 msg/s"), ("produce_acksall", "produce acks=all msg/s"),
+           ("consume_default", "consume default msg/s"), ("consume_backoff10", "consume backoff=10 msg/s"),
+           ("lat_p50_ms", "e2e p50 ms"), ("lat_p99_ms", "e2e p99 ms"), ("startup_s", "startup s"),
+           ("rss_idle_mib", "RSS idle MiB"), ("rss_load_mib", "RSS after load MiB")]
+
+
+def print_table(rows: list[dict[str, Any]]) -> None:
+    names = [r["broker"] for r in rows]
+    print(f"{'metric':28}" + "".join(f"{n:>18}" for n in names) + "".join(f"{'engine/' + n:>18}" for n in names[1:]))
+    for key, label in COLUMNS:
+        vals = [r.get(key, float("nan")) for r in rows]
+        line = f"{label:28}" + "".join(f"{v:>18,.2f}" for v in vals)
+        line += "".join(f"{(vals[0] / v if v else float('nan')):>18.2f}" for v in vals[1:])
+        print(line)
+
+
+def main() -> None:
+    from tests.components.bench_launch import start_engine, start_kafka_kraft, start_tansu
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--messages", type=int, default=1_000_000)
+    ap.add_argument("--only", default="engine,tansu,kafka")
+    args = ap.parse_args()
+    starters = {"engine": start_engine, "tansu": start_tansu, "kafka": start_kafka_kraft}
+    rows = [measure(name, starters[name], args.messages) for name in args.only.split(",")]
+    print_table(rows)
+
+
+if __name__ == "__main__":
+    main()
