@@ -1,0 +1,102 @@
+"""The same confluent-kafka AdminClient sequence against the engine and Apache Kafka gives the same results."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import pytest
+from confluent_kafka import (
+    ConsumerGroupTopicPartitions,
+    Producer,
+    TopicCollection,
+    TopicPartition,
+)
+from confluent_kafka.admin import (
+    AdminClient,
+    AlterConfigOpType,
+    ConfigEntry,
+    ConfigResource,
+    NewTopic,
+    OffsetSpec,
+    ResourceType,
+)
+
+COMPARED_CONFIGS = ("cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "max.message.bytes",
+                    "message.timestamp.type", "min.insync.replicas")
+
+
+def run_sequence(bootstrap: str) -> dict[str, Any]:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    out: dict[str, Any] = {}
+    topic, group = "parity", "parity-group"
+    admin.create_topics([NewTopic(topic, 3, 1, config={"retention.ms": "3600000"})])[topic].result(timeout=30)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        t = admin.list_topics(topic, timeout=10).topics.get(topic)
+        if t is not None and t.error is None and len(t.partitions) == 3:
+            break
+        time.sleep(0.1)
+    producer = Producer({"bootstrap.servers": bootstrap})
+    for i in range(30):
+        producer.produce(topic, key=str(i).encode(), value=b"v" * i, partition=i % 3, timestamp=1_700_000_000_000 + i)
+    assert producer.flush(30) == 0
+
+    desc = admin.describe_topics(TopicCollection([topic]))[topic].result(timeout=30)
+    out["describe_topic"] = (desc.name, sorted((p.id, len(p.replicas), len(p.isr)) for p in desc.partitions))
+
+    res = ConfigResource(ResourceType.TOPIC, topic)
+    configs = admin.describe_configs([res])[res].result(timeout=30)
+    out["configs"] = {n: (configs[n].value, configs[n].source) for n in COMPARED_CONFIGS}
+
+    alter = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+        ConfigEntry("retention.bytes", "1048576", incremental_operation=AlterConfigOpType.SET),
+        ConfigEntry("retention.ms", None, incremental_operation=AlterConfigOpType.DELETE),
+    ])
+    admin.incremental_alter_configs([alter])[alter].result(timeout=30)
+    configs = admin.describe_configs([res])[res].result(timeout=30)
+    out["configs_after_alter"] = {n: (configs[n].value, configs[n].source) for n in COMPARED_CONFIGS}
+    bad = ConfigResource(ResourceType.TOPIC, topic, incremental_configs=[
+        ConfigEntry("no.such.config", "1", incremental_operation=AlterConfigOpType.SET)])
+    try:
+        admin.incremental_alter_configs([bad])[bad].result(timeout=30)
+        out["bad_config"] = "accepted"
+    except Exception as exc:  # the KafkaException carries the broker's error code
+        out["bad_config"] = exc.args[0].name() if exc.args and hasattr(exc.args[0], "name") else repr(exc)
+
+    specs = {
+        "earliest": OffsetSpec.earliest(), "latest": OffsetSpec.latest(),
+        "max_ts": OffsetSpec.max_timestamp(), "at_ts": OffsetSpec.for_timestamp(1_700_000_000_012),
+    }
+    listed = {}
+    for name, spec in specs.items():
+        r = admin.list_offsets({TopicPartition(topic, p): spec for p in range(3)})
+        listed[name] = sorted((tp.partition, f.result(timeout=30).offset) for tp, f in r.items())
+    out["list_offsets"] = listed
+
+    deleted = admin.delete_records([TopicPartition(topic, 0, 4)])
+    out["delete_records"] = [(tp.partition, f.result(timeout=30).offset) for tp, f in deleted.items()]
+
+    cluster = admin.describe_cluster().result(timeout=30)
+    out["cluster"] = (len(cluster.nodes), cluster.controller is not None, bool(cluster.cluster_id))
+
+    committed = [TopicPartition(topic, p, 5 + p) for p in range(3)]
+    admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, committed)])[group].result(timeout=30)
+    listed_offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)])[group].result(timeout=30)
+    out["group_offsets"] = sorted((tp.topic, tp.partition, tp.offset) for tp in listed_offsets.topic_partitions)
+    groups = admin.list_consumer_groups().result(timeout=30)
+    out["groups"] = sorted((g.group_id, str(g.state)) for g in groups.valid if g.group_id == group)
+    described = admin.describe_consumer_groups([group])[group].result(timeout=30)
+    out["group_describe"] = (described.group_id, str(described.state), len(described.members))
+    admin.delete_consumer_groups([group])[group].result(timeout=30)
+    groups = admin.list_consumer_groups().result(timeout=30)
+    out["groups_after_delete"] = sorted(g.group_id for g in groups.valid if g.group_id == group)
+    return out
+
+
+@pytest.mark.slow
+def test_admin_sequence_matches_apache_kafka(engine: Any, kafka_kraft: Any) -> None:
+    ours = run_sequence(engine.bootstrap)
+    theirs = run_sequence(kafka_kraft.bootstrap)
+    for key in theirs:
+        assert ours[key] == theirs[key], f"{key}: engine {ours[key]!r} != Kafka {theirs[key]!r}"
