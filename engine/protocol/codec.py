@@ -23,7 +23,7 @@ from typing import Any
 from kio.index import load_request_schema, load_response_schema
 from kio.schema.errors import ErrorCode
 from kio.serial import entity_reader, entity_writer
-from kio.static.primitive import i32Timedelta, i64Timedelta
+from kio.static.primitive import TZAware, i32Timedelta, i64Timedelta
 
 _HEADER = struct.Struct(">hhi")
 
@@ -95,6 +95,14 @@ def _uuid(v: Any) -> Any:
     return uuid.UUID(bytes=v) if isinstance(v, bytes) else uuid.UUID(str(v))
 
 
+def _datetime(v: Any) -> Any:
+    if v is None or isinstance(v, datetime.datetime):
+        return v
+    if v < 0:
+        return None  # Kafka's -1 "no timestamp" is kio's None
+    return datetime.datetime.fromtimestamp(v / 1000, tz=datetime.UTC)
+
+
 def _error(v: Any) -> Any:
     return v if isinstance(v, ErrorCode) else ErrorCode(int(v))
 
@@ -121,6 +129,8 @@ def _converter(hint: Any) -> tuple[str, Any]:
             return "value", _timedelta
         if issubclass(hint, uuid.UUID):
             return "value", _uuid
+        if issubclass(hint, datetime.datetime) or hint is TZAware:
+            return "value", _datetime
     return "value", _identity
 
 
@@ -151,7 +161,9 @@ def build(cls: type, data: Mapping[str, Any]) -> Any:
             kwargs[name] = value
             continue
         value = data[name]
-        if kind == "entities":
+        if kind == "entities" and value is None:
+            kwargs[name] = None
+        elif kind == "entities":
             kwargs[name] = tuple(v if dataclasses.is_dataclass(v) else build(arg, v) for v in value)
         elif kind in ("entity", "optional_entity"):
             kwargs[name] = None if value is None else build(arg, value)
