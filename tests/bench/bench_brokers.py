@@ -114,9 +114,9 @@ def latency(bootstrap: str, topic: str, rate: int = 2000, seconds: float = 5.0) 
     total = int(rate * seconds)
     start = time.perf_counter()
     for i in range(total):
-        target = start + i / rate
-        while time.perf_counter() < target:
-            pass
+        delay = start + i / rate - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)  # sleep, not spin: a spinning producer starves the consumer thread of the GIL
         p.produce(topic, str(time.time_ns()).encode(), partition=0)
         p.poll(0)
     p.flush(30)
