@@ -28,8 +28,8 @@ from engine.config import (
     load_broker_config,
     validate_topic_configs,
 )
-from engine.log import LogConfig
 from engine.partition import Partition, open_partition
+from engine.storage import LogConfig
 
 log = logging.getLogger("engine.broker")
 

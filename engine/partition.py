@@ -16,9 +16,8 @@ from typing import Any
 
 from kio.schema.errors import ErrorCode
 
-from engine.log import Log, LogConfig
 from engine.producer_state import BatchMeta, ProducerStateManager, Verdict
-from engine.records import BatchHeader
+from engine.storage import BatchHeader, Log, LogConfig
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

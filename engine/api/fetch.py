@@ -13,9 +13,9 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
-from engine.log import OffsetOutOfRangeError
 from engine.partition import Partition
 from engine.protocol.codec import field, ms
+from engine.storage import OffsetOutOfRangeError
 
 
 def leader_epoch_error(p: Partition, current_leader_epoch: int) -> ErrorCode | None:

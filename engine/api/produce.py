@@ -8,7 +8,7 @@ from kio.schema.errors import ErrorCode
 
 from engine.api.context import CloseConnection, RequestContext
 from engine.protocol.codec import field
-from engine.records import CorruptRecordError, InvalidRecordError, validate_produce_batches
+from engine.storage import CorruptRecordError, InvalidRecordError, validate_produce_batches
 
 
 def _part(index: int, code: ErrorCode, message: str | None = None, base_offset: int = -1,

@@ -1,0 +1,307 @@
+"""One partition's log: a directory `<topic>-<partition>` of segments, with Kafka's semantics.
+
+- append assigns offsets (stamping each batch's base offset and leader epoch) and
+  rolls to a new segment when the active one would pass segment.bytes, is older
+  than segment.ms, or its index is full.
+- read returns whole batches starting with the one that CONTAINS the fetch offset,
+  never past max_offset (the high watermark), the first batch whole even when it
+  is larger than max_bytes.
+- The log start offset moves with retention and DeleteRecords and is checkpointed
+  in `log-start-offset` (written to a temporary file, fsynced, renamed).
+- A `.clean-shutdown` marker is written on close and removed on open; without it,
+  the last segment is recovered: every batch checked (size, CRC-32C), the invalid
+  tail truncated, indexes rebuilt.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+from engine.storage.batch import BatchHeader, iter_valid_batches, parse_header, stamp
+from engine.storage.index import OFFSET_ENTRY
+from engine.storage.records import record_timestamps
+from engine.storage.segment import LogSegment
+
+CLEAN_MARKER = ".clean-shutdown"
+START_CHECKPOINT = "log-start-offset"
+
+
+class OffsetOutOfRangeError(Exception):
+    pass
+
+
+@dataclasses.dataclass(frozen=True)
+class LogConfig:
+    segment_bytes: int = 1 << 30
+    segment_ms: int = 7 * 24 * 3_600_000
+    retention_ms: int = 7 * 24 * 3_600_000
+    retention_bytes: int = -1
+    index_interval_bytes: int = 4096
+    segment_index_bytes: int = 10 * 1024 * 1024
+    max_message_bytes: int = 1048588
+    message_timestamp_type: str = "CreateTime"
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class AppendInfo:
+    first_offset: int
+    last_offset: int
+    log_append_time: int
+    max_timestamp: int
+    offset_of_max_timestamp: int
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class FetchData:
+    records: bytes
+
+
+class Log:
+    def __init__(self, directory: Path, config: LogConfig) -> None:
+        self.dir = directory
+        self.config = config
+        self.segments: list[LogSegment] = []
+        self._bases: list[int] = []
+        self.log_start_offset = 0
+        self.recovered_bytes = 0
+
+    # -- opening and closing -----------------------------------------------------------
+    @classmethod
+    def open(cls, directory: Path, config: LogConfig, *, now_ms: int) -> Log:
+        directory.mkdir(parents=True, exist_ok=True)
+        log = cls(directory, config)
+        marker = directory / CLEAN_MARKER
+        clean = marker.exists()
+        for stray in directory.glob("*.tmp"):
+            stray.unlink(missing_ok=True)
+        bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit())
+        for i, base in enumerate(bases):
+            seg = log._new_segment(base, now_ms)
+            last = i == len(bases) - 1
+            if clean or not last:
+                seg.load()
+            else:
+                log.recovered_bytes += seg.recover()
+            log.segments.append(seg)
+        if not log.segments:
+            log.segments.append(log._new_segment(0, now_ms))
+        log._bases = [s.base_offset for s in log.segments]
+        log.log_start_offset = max(log._read_start_checkpoint(), log.segments[0].base_offset)
+        log.log_start_offset = min(log.log_start_offset, log.log_end_offset)
+        marker.unlink(missing_ok=True)
+        return log
+
+    def _new_segment(self, base: int, now_ms: int) -> LogSegment:
+        return LogSegment(self.dir, base, index_interval_bytes=self.config.index_interval_bytes,
+                          max_index_entries=max(1, self.config.segment_index_bytes // OFFSET_ENTRY.size),
+                          created_ms=now_ms)
+
+    def _read_start_checkpoint(self) -> int:
+        try:
+            return int((self.dir / START_CHECKPOINT).read_text().strip() or 0)
+        except (FileNotFoundError, ValueError):
+            return 0
+
+    def _write_start_checkpoint(self) -> None:
+        path = self.dir / START_CHECKPOINT
+        tmp = path.with_name(path.name + ".tmp")
+        with open(tmp, "w") as f:
+            f.write(f"{self.log_start_offset}\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+
+    def close(self) -> None:
+        for seg in self.segments:
+            seg.close()
+        if self.dir.exists():
+            (self.dir / CLEAN_MARKER).touch()
+
+    def flush(self) -> None:
+        self.active.flush()
+
+    def delete(self) -> None:
+        for seg in self.segments:
+            seg.delete()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def update_config(self, config: LogConfig) -> None:
+        self.config = config
+        for seg in self.segments:
+            seg.index_interval_bytes = config.index_interval_bytes
+            seg.index.max_entries = max(1, config.segment_index_bytes // OFFSET_ENTRY.size)
+
+    # -- state ------------------------------------------------------------------------
+    @property
+    def active(self) -> LogSegment:
+        return self.segments[-1]
+
+    @property
+    def log_end_offset(self) -> int:
+        return self.active.next_offset
+
+    @property
+    def size_in_bytes(self) -> int:
+        return sum(s.size for s in self.segments)
+
+    # -- appending --------------------------------------------------------------------
+    def should_roll(self, incoming: int, now_ms: int) -> bool:
+        seg = self.active
+        if seg.size == 0:
+            return False
+        return (seg.size + incoming > self.config.segment_bytes
+                or now_ms - seg.created_ms > self.config.segment_ms
+                or seg.index.is_full)
+
+    def roll(self, now_ms: int) -> None:
+        old = self.active
+        old.index.write()
+        old.time_index.write()
+        old.flush()
+        seg = self._new_segment(self.log_end_offset, now_ms)
+        self.segments.append(seg)
+        self._bases.append(seg.base_offset)
+
+    def append(self, records: bytes | bytearray, *, leader_epoch: int, now_ms: int) -> AppendInfo:
+        if self.should_roll(len(records), now_ms):
+            self.roll(now_ms)
+        data = bytearray(records)
+        log_append = now_ms if self.config.message_timestamp_type == "LogAppendTime" else None
+        first = next_offset = self.log_end_offset
+        max_ts, offset_of_max = -1, -1
+        pos = 0
+        while pos < len(data):
+            h = parse_header(data, pos)
+            stamp(data, pos, next_offset, leader_epoch, log_append)
+            last = next_offset + h.last_offset_delta
+            ts = log_append if log_append is not None else h.max_timestamp
+            if ts > max_ts:
+                max_ts, offset_of_max = ts, last
+            next_offset = last + 1
+            pos += h.size
+        self.active.append(data, first, next_offset - 1, max_ts, offset_of_max)
+        return AppendInfo(first, next_offset - 1, -1 if log_append is None else log_append, max_ts, offset_of_max)
+
+    # -- reading ----------------------------------------------------------------------
+    def _segment_index(self, offset: int) -> int:
+        return max(0, bisect.bisect_right(self._bases, offset) - 1)
+
+    def read(self, fetch_offset: int, max_bytes: int, *, max_offset: int | None = None,
+             min_one_batch: bool = True) -> FetchData:
+        end = self.log_end_offset
+        if fetch_offset < self.log_start_offset or fetch_offset > end:
+            raise OffsetOutOfRangeError(
+                f"offset {fetch_offset} is outside [{self.log_start_offset}, {end}]")
+        limit = end if max_offset is None else min(max_offset, end)
+        if fetch_offset >= limit:
+            return FetchData(b"")
+        for seg in self.segments[self._segment_index(fetch_offset):]:
+            found = seg.find_batch(fetch_offset)
+            if found is None:
+                continue
+            pos, _h = found
+            return FetchData(seg.read_batches(pos, max_bytes, limit, min_one_batch))
+        return FetchData(b"")
+
+    def iter_batch_headers(self, from_offset: int = 0) -> Iterator[BatchHeader]:
+        for seg in self.segments[self._segment_index(from_offset):]:
+            for _pos, h in seg.iter_headers(seg.index.lookup(from_offset)):
+                if h.last_offset >= from_offset:
+                    yield h
+
+    def offset_for_timestamp(self, timestamp: int) -> tuple[int, int] | None:
+        """(offset, timestamp) of the first record at or after timestamp, at or above the log start."""
+        for seg in self.segments:
+            if seg.max_timestamp < timestamp:
+                continue
+            start = seg.index.lookup(seg.time_index.lookup(timestamp))
+            for pos, h in seg.iter_headers(start):
+                if h.max_timestamp < timestamp or h.last_offset < self.log_start_offset:
+                    continue
+                batch = seg.read(pos, h.size)
+                for offset, ts in record_timestamps(batch):
+                    if ts >= timestamp and offset >= self.log_start_offset:
+                        return offset, ts
+        return None
+
+    def max_timestamp_and_offset(self) -> tuple[int, int] | None:
+        best: tuple[int, int] | None = None
+        for seg in self.segments:
+            if seg.max_timestamp >= 0 and (best is None or seg.max_timestamp > best[0]):
+                best = (seg.max_timestamp, seg.offset_of_max_timestamp)
+        if best is None or best[1] < self.log_start_offset:
+            return None
+        return best
+
+    # -- deleting ---------------------------------------------------------------------
+    def delete_records_before(self, offset: int) -> int:
+        """Move the log start offset to offset; delete segments wholly below it. Returns the new start."""
+        if offset <= self.log_start_offset:
+            return self.log_start_offset
+        offset = min(offset, self.log_end_offset)
+        self.log_start_offset = offset
+        self._write_start_checkpoint()
+        while len(self.segments) > 1 and self.segments[1].base_offset <= offset:
+            self._drop_oldest()
+        return self.log_start_offset
+
+    def _drop_oldest(self) -> None:
+        seg = self.segments.pop(0)
+        self._bases.pop(0)
+        seg.delete()
+
+    def truncate_to(self, offset: int) -> None:
+        """Remove every record at or above offset (a follower diverging from its leader)."""
+        while len(self.segments) > 1 and self.active.base_offset >= offset:
+            seg = self.segments.pop()
+            self._bases.pop()
+            seg.delete()
+        seg = self.active
+        if offset >= seg.next_offset:
+            return
+        cut = None
+        for pos, h in seg.iter_headers(seg.index.lookup(offset)):
+            if h.last_offset >= offset:
+                cut = pos
+                break
+        if cut is not None:
+            seg.truncate_to_position(cut)
+            seg.recover()
+        self.log_start_offset = min(self.log_start_offset, self.log_end_offset)
+
+    def apply_retention(self, now_ms: int) -> int:
+        """Delete whole old segments by retention.ms and retention.bytes; the active one is kept."""
+        deleted = 0
+        if self.config.retention_ms >= 0:
+            while len(self.segments) > 1 and now_ms - self.segments[0].max_timestamp > self.config.retention_ms:
+                deleted += self._retire_oldest()
+        if self.config.retention_bytes >= 0:
+            while len(self.segments) > 1 and self.size_in_bytes - self.segments[0].size >= self.config.retention_bytes:
+                deleted += self._retire_oldest()
+        if (self.config.retention_ms >= 0 and self.active.size > 0
+                and now_ms - self.active.max_timestamp > self.config.retention_ms):
+            # Kafka rolls an expired active segment so that it can be deleted on the next pass.
+            self.roll(now_ms)
+            deleted += self._retire_oldest()
+        return deleted
+
+    def _retire_oldest(self) -> int:
+        next_base = self.segments[1].base_offset
+        self._drop_oldest()
+        if self.log_start_offset < next_base:
+            self.log_start_offset = next_base
+            self._write_start_checkpoint()
+        return 1
+
+
+def scan_valid(data: bytes) -> int:
+    """Length of the valid prefix of raw log bytes (for tools and tests)."""
+    end = 0
+    for pos, h in iter_valid_batches(data, verify_crc=True):
+        end = pos + h.size
+    return end

@@ -1,0 +1,203 @@
+"""One log segment: `<20-digit base offset>.log` holding batches exactly as on the wire, plus its indexes."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from engine.storage.batch import (
+    HEADER_SIZE,
+    LOG_OVERHEAD,
+    MIN_BATCH_LENGTH,
+    BatchHeader,
+    check_crc,
+    parse_header,
+    peek_size,
+)
+from engine.storage.index import OffsetIndex, TimeIndex
+
+SCAN_CHUNK = 8 * 1024 * 1024
+
+
+def segment_name(base_offset: int) -> str:
+    return f"{base_offset:020d}"
+
+
+class LogSegment:
+    def __init__(self, directory: Path, base_offset: int, *, index_interval_bytes: int,
+                 max_index_entries: int, created_ms: int) -> None:
+        self.base_offset = base_offset
+        name = segment_name(base_offset)
+        self.log_path = directory / f"{name}.log"
+        self.index = OffsetIndex(directory / f"{name}.index", base_offset, max_index_entries)
+        self.time_index = TimeIndex(directory / f"{name}.timeindex", base_offset)
+        self.fd = os.open(self.log_path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)
+        self.size = os.fstat(self.fd).st_size
+        self.index_interval_bytes = index_interval_bytes
+        self.bytes_since_index = 0
+        self.next_offset = base_offset
+        self.max_timestamp = -1
+        self.offset_of_max_timestamp = -1
+        self.created_ms = created_ms
+        self._valid_end = 0
+
+    # -- writing ----------------------------------------------------------------------
+    def append(self, data: bytes | bytearray, first_offset: int, last_offset: int,
+               max_timestamp: int, offset_of_max_timestamp: int) -> None:
+        position = self.size
+        written = os.write(self.fd, data)
+        while written < len(data):
+            written += os.write(self.fd, memoryview(data)[written:])
+        self.size += len(data)
+        self.next_offset = last_offset + 1
+        if self.bytes_since_index >= self.index_interval_bytes or not len(self.index):
+            self.index.append(first_offset, position)
+            self.bytes_since_index = 0
+            if max_timestamp > self.time_index.last_timestamp:
+                self.time_index.append(max(max_timestamp, self.max_timestamp), last_offset)
+        self.bytes_since_index += len(data)
+        if max_timestamp > self.max_timestamp:
+            self.max_timestamp = max_timestamp
+            self.offset_of_max_timestamp = offset_of_max_timestamp
+
+    def truncate_to_position(self, position: int) -> None:
+        os.ftruncate(self.fd, position)
+        self.size = position
+        self.index.truncate_to_position(position)
+
+    # -- reading ----------------------------------------------------------------------
+    def read(self, position: int, length: int) -> bytes:
+        return os.pread(self.fd, length, position)
+
+    def iter_headers(self, start_position: int = 0) -> Iterator[tuple[int, BatchHeader]]:
+        pos = start_position
+        while pos + HEADER_SIZE <= self.size:
+            head = os.pread(self.fd, HEADER_SIZE, pos)
+            if len(head) < HEADER_SIZE:
+                return
+            h = parse_header(head)
+            yield pos, h
+            pos += h.size
+
+    def find_batch(self, offset: int) -> tuple[int, BatchHeader] | None:
+        """Position and header of the batch containing offset, or the first one after it."""
+        for pos, h in self.iter_headers(self.index.lookup(offset)):
+            if h.base_offset + h.last_offset_delta >= offset:
+                return pos, h
+        return None
+
+    def read_batches(self, position: int, max_bytes: int, max_offset: int | None, first_whole: bool) -> bytes:
+        """Whole batches from position, within max_bytes (the first one whole if asked), below max_offset."""
+        want = min(max_bytes, self.size - position)
+        data = os.pread(self.fd, max(want, LOG_OVERHEAD), position)
+        end = 0
+        while end + LOG_OVERHEAD <= len(data):
+            base, size = peek_size(data, end)
+            if max_offset is not None and base >= max_offset:
+                break
+            if end + size > len(data):
+                if end == 0 and first_whole and position + size <= self.size:
+                    return os.pread(self.fd, size, position)
+                break
+            end += size
+        return data[:end] if end < len(data) else data
+
+    # -- recovery ---------------------------------------------------------------------
+    def recover(self) -> int:
+        """Scan every batch, truncate at the first invalid one, rebuild both indexes; bytes cut."""
+        self._reset()
+        self._scan(0, verify_crc=True)
+        return self._cut_tail()
+
+    def _reset(self) -> None:
+        self.index.clear()
+        self.time_index.clear()
+        self.bytes_since_index = 0
+        self.max_timestamp = -1
+        self.offset_of_max_timestamp = -1
+        self.next_offset = self.base_offset
+        self._valid_end = 0
+
+    def _scan(self, pos: int, *, verify_crc: bool, index: bool = True) -> None:
+        buf = b""
+        buf_start = pos
+        while pos + HEADER_SIZE <= self.size:
+            rel = pos - buf_start
+            if rel + HEADER_SIZE > len(buf):
+                buf, buf_start, rel = os.pread(self.fd, SCAN_CHUNK, pos), pos, 0
+                if len(buf) < HEADER_SIZE:
+                    break
+            h = parse_header(buf, rel)
+            if (h.magic != 2 or h.batch_length < MIN_BATCH_LENGTH or pos + h.size > self.size
+                    or h.base_offset < self.next_offset):
+                break
+            if verify_crc:
+                if rel + h.size > len(buf):
+                    buf, buf_start, rel = os.pread(self.fd, max(SCAN_CHUNK, h.size), pos), pos, 0
+                if not check_crc(buf, rel, h):
+                    break
+            if index:
+                self._index_batch(pos, h)
+            else:
+                self._track_batch(h)
+            pos += h.size
+        self._valid_end = pos
+
+    def _cut_tail(self) -> int:
+        cut = self.size - self._valid_end
+        if cut:
+            os.ftruncate(self.fd, self._valid_end)
+            self.size = self._valid_end
+        return cut
+
+    def load(self) -> None:
+        """Open a cleanly closed segment: trust its index files, read only the headers after the last entry."""
+        if not (self.index.load() and self.time_index.load()):
+            self.recover()
+            return
+        self.bytes_since_index = 0
+        self.next_offset = self.index.offsets[-1] if len(self.index) else self.base_offset
+        self.max_timestamp = self.time_index.last_timestamp
+        self.offset_of_max_timestamp = self.time_index.offsets[-1] if len(self.time_index) else -1
+        start = self.index.positions[-1] if len(self.index) else 0
+        self._scan(start, verify_crc=False, index=False)
+        if self._valid_end != self.size:
+            self.recover()
+
+    def _track_batch(self, h: BatchHeader) -> None:
+        if h.max_timestamp > self.max_timestamp:
+            self.max_timestamp = h.max_timestamp
+            self.offset_of_max_timestamp = h.last_offset
+        self.next_offset = h.last_offset + 1
+        self.bytes_since_index += h.size
+
+    def _index_batch(self, position: int, h: BatchHeader) -> None:
+        if self.bytes_since_index >= self.index_interval_bytes or not len(self.index):
+            self.index.append(h.base_offset, position)
+            self.bytes_since_index = 0
+            if h.max_timestamp > self.time_index.last_timestamp:
+                self.time_index.append(max(h.max_timestamp, self.max_timestamp), h.last_offset)
+        self.bytes_since_index += h.size
+        if h.max_timestamp > self.max_timestamp:
+            self.max_timestamp = h.max_timestamp
+            self.offset_of_max_timestamp = h.last_offset
+        self.next_offset = h.last_offset + 1
+
+    # -- lifecycle --------------------------------------------------------------------
+    def flush(self) -> None:
+        os.fsync(self.fd)
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            self.index.write()
+            self.time_index.write()
+            os.close(self.fd)
+            self.fd = -1
+
+    def delete(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+        for p in (self.log_path, self.index.path, self.time_index.path):
+            p.unlink(missing_ok=True)
