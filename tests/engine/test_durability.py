@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from confluent_kafka import TopicCollection
 from confluent_kafka.admin import AdminClient
 
 from tests.engine.conformance import assert_contiguous, assert_same, messages
@@ -51,17 +52,23 @@ def wait_until(cond: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
+def describe(bootstrap: str, topic: str) -> Any:
+    admin = AdminClient({"bootstrap.servers": bootstrap})
+    return admin.describe_topics(TopicCollection([topic]))[topic].result(timeout=30)
+
+
 def test_restart_keeps_data_topics_and_ids(engine_factory: Any) -> None:
     eng = engine_factory()
     create_topic(eng.bootstrap, "kept", partitions=3)
     sent = messages("none", 50)
     produce(eng.bootstrap, "kept", sent, "none")
-    before = AdminClient({"bootstrap.servers": eng.bootstrap}).list_topics(timeout=10).topics["kept"]
+    before = describe(eng.bootstrap, "kept")
     eng.stop()
     eng.start()
-    after = AdminClient({"bootstrap.servers": eng.bootstrap}).list_topics(timeout=10).topics["kept"]
+    after = describe(eng.bootstrap, "kept")
     assert len(after.partitions) == 3
-    assert after.topic_id == before.topic_id
+    assert str(after.topic_id) == str(before.topic_id)
+    assert str(before.topic_id) != "AAAAAAAAAAAAAAAAAAAAAA"
     got, offsets = consume_all(eng.bootstrap, "kept", len(sent))
     assert_same(sent, got)
     assert_contiguous(offsets)
