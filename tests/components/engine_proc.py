@@ -1,0 +1,142 @@
+"""The bundled broker as a real subprocess, started like kafka-server-start.sh and stopped by PID."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import struct
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+READY_TIMEOUT = 30.0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def api_versions_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    """True when the port answers a raw ApiVersions v0 request."""
+    req = struct.pack(">hhih", 18, 0, 1, 5) + b"probe"
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(struct.pack(">i", len(req)) + req)
+            head = s.recv(8)
+            return len(head) == 8 and struct.unpack(">ii", head)[1] == 1
+    except OSError:
+        return False
+
+
+class EngineProcess:
+    name = "engine"
+    zookeeper = None
+
+    def __init__(self, data_dir: Path, overrides: dict[str, str] | None = None) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.bootstrap = f"127.0.0.1:{self.port}"
+        self.overrides = overrides or {}
+        self.log_path = data_dir.parent / f"{data_dir.name}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.startup_seconds = 0.0
+        self.version = _version()
+
+    @property
+    def pid(self) -> int:
+        assert self.proc is not None
+        return self.proc.pid
+
+    def start(self) -> None:
+        settings = {"listeners": f"PLAINTEXT://{self.bootstrap}", "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
+                    "log.dirs": str(self.data_dir), "node.id": "1", **self.overrides}
+        args = [sys.executable, "-m", "engine"]
+        for k, v in settings.items():
+            args += ["--override", f"{k}={v}"]
+        started = time.monotonic()
+        with open(self.log_path, "ab") as log:
+            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        deadline = started + READY_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"engine exited with {self.proc.returncode}:\n{self.tail()}")
+            if api_versions_answers("127.0.0.1", self.port, 0.5):
+                self.startup_seconds = time.monotonic() - started
+                return
+            time.sleep(0.02)
+        self.kill()
+        raise RuntimeError(f"engine did not answer ApiVersions within {READY_TIMEOUT} s:\n{self.tail()}")
+
+    def tail(self, lines: int = 30) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return "(no log)"
+
+    def stop(self, timeout: float = 15.0) -> int:
+        if self.proc is None or self.proc.poll() is not None:
+            return self.proc.returncode if self.proc else 0
+        os.kill(self.proc.pid, signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+            raise AssertionError(f"engine did not stop within {timeout} s of SIGTERM:\n{self.tail()}") from None
+
+    def kill(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def close(self) -> None:
+        try:
+            self.stop()
+        finally:
+            self.kill()
+
+
+def _version() -> str:
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version("kafka-workbench")
+    except importlib.metadata.PackageNotFoundError:
+        return "source"
+
+
+def _require_engine() -> None:
+    if not (ROOT / "engine" / "__main__.py").exists():
+        pytest.skip("component missing: engine")
+
+
+@pytest.fixture
+def engine_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    _require_engine()
+    made: list[EngineProcess] = []
+
+    def make(**overrides: str) -> EngineProcess:
+        data = tmp_path_factory.mktemp("engine") / "data"
+        eng = EngineProcess(data, {k.replace("_", "."): v for k, v in overrides.items()})
+        made.append(eng)
+        eng.start()
+        return eng
+
+    yield make
+    for eng in made:
+        eng.close()
+
+
+@pytest.fixture
+def engine(engine_factory: object) -> EngineProcess:
+    assert callable(engine_factory)
+    eng = engine_factory()
+    assert isinstance(eng, EngineProcess)
+    return eng
