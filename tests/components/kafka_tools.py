@@ -1,0 +1,74 @@
+"""Apache Kafka's own CLI tools, run by their main classes from the Maven jars against any broker."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+KAFKA_TOOLS_VERSION = "4.1.1"
+MAIN_CLASSES = {
+    "kafka-topics": "org.apache.kafka.tools.TopicCommand",
+    "kafka-console-producer": "org.apache.kafka.tools.ConsoleProducer",
+    "kafka-console-consumer": "org.apache.kafka.tools.consumer.ConsoleConsumer",
+    "kafka-consumer-groups": "org.apache.kafka.tools.consumer.group.ConsumerGroupCommand",
+    "kafka-configs": "kafka.admin.ConfigCommand",
+    "kafka-get-offsets": "org.apache.kafka.tools.GetOffsetShell",
+    "kafka-broker-api-versions": "org.apache.kafka.tools.BrokerApiVersionsCommand",
+    "kafka-delete-records": "org.apache.kafka.tools.DeleteRecordsCommand",
+    "kafka-log-dirs": "org.apache.kafka.tools.LogDirsCommand",
+    "kafka-producer-perf-test": "org.apache.kafka.tools.ProducerPerformance",
+    "kafka-consumer-perf-test": "org.apache.kafka.tools.ConsumerPerformance",
+    "kafka-storage": "org.apache.kafka.tools.StorageTool",
+}
+JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xms32m", "-Xmx256m",
+             "-Djava.awt.headless=true"]
+LOG4J = """log4j.rootLogger=ERROR, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=%p %c: %m%n
+"""
+
+
+def kafka_cache() -> Path:
+    base = os.environ.get("KW_KAFKA_CACHE") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME") or os.path.expanduser("~/.cache"), "kafka-workbench")
+    return Path(base)
+
+
+def kafka_libs(version: str) -> Path:
+    libs = kafka_cache() / f"kafka-{version}" / "libs"
+    if not shutil.which("java"):
+        pytest.skip("component missing: java (Apache Kafka needs Java 17)")
+    if not (libs.is_dir() and any(libs.glob(f"kafka_2.13-{version}.jar"))):
+        pytest.skip(f"component missing: Apache Kafka {version} jars in {libs} (sh packaging/setup.sh test fetches them)")
+    return libs
+
+
+class KafkaCli:
+    def __init__(self, libs: Path, workdir: Path) -> None:
+        self.libs = libs
+        self.log4j = workdir / "tools-log4j.properties"
+        self.log4j.write_text(LOG4J)
+
+    def command(self, tool: str, *args: str) -> list[str]:
+        main = MAIN_CLASSES[tool]
+        return ["java", *JVM_FLAGS, f"-Dlog4j.configuration=file:{self.log4j}", "-cp", f"{self.libs}/*", main, *args]
+
+    def run(self, tool: str, *args: str, input: str | None = None, timeout: float = 120,
+            check: bool = True) -> subprocess.CompletedProcess[str]:
+        result = subprocess.run(self.command(tool, *args), input=input, text=True, capture_output=True,
+                                timeout=timeout, stdin=None if input is not None else subprocess.DEVNULL)
+        if check and result.returncode != 0:
+            raise AssertionError(f"{tool} {' '.join(args)} exited {result.returncode}\n"
+                                 f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}")
+        return result
+
+
+@pytest.fixture(scope="session")
+def kafka_cli(tmp_path_factory: pytest.TempPathFactory) -> KafkaCli:
+    return KafkaCli(kafka_libs(KAFKA_TOOLS_VERSION), tmp_path_factory.mktemp("kafka-cli"))
