@@ -45,7 +45,8 @@ def kafka_libs(version: str) -> Path:
     if not shutil.which("java"):
         pytest.skip("component missing: java (Apache Kafka needs Java 17)")
     if not (libs.is_dir() and any(libs.glob(f"kafka_2.13-{version}.jar"))):
-        pytest.skip(f"component missing: Apache Kafka {version} jars in {libs} (sh packaging/setup.sh test fetches them)")
+        pytest.skip(f"component missing: Apache Kafka {version} jars in {libs} "
+                    "(sh packaging/setup.sh test fetches them)")
     return libs
 
 
