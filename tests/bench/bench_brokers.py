@@ -12,6 +12,7 @@ answer; resident memory idle and after the load.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import threading
 import time
@@ -36,10 +37,8 @@ def tree_rss_mib(pid: int) -> float:
     total = rss_mib(pid)
     for child in Path(f"/proc/{pid}/task").glob("*/children"):
         for c in child.read_text().split():
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 total += rss_mib(int(c))
-            except FileNotFoundError:
-                pass
     return total
 
 
