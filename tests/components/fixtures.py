@@ -1,6 +1,23 @@
-"""Fixtures that start real components (filled in by the components work)."""
+"""The real components tests run against, as pytest fixtures (loaded by tests/conftest.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
 
 from tests.components.engine_proc import engine, engine_factory
+from tests.components.kafka_server import kafka_kraft, kafka_zk
 from tests.components.kafka_tools import kafka_cli
+from tests.components.tansu_server import tansu
+from tests.components.zk_server import zookeeper
 
-__all__ = ["engine", "engine_factory", "kafka_cli"]
+__all__ = ["any_cluster", "engine", "engine_factory", "kafka_cli", "kafka_kraft", "kafka_zk", "tansu", "zookeeper"]
+
+CLUSTERS = ("engine", "kafka_zk", "kafka_kraft", "tansu")
+
+
+@pytest.fixture(params=CLUSTERS)
+def any_cluster(request: pytest.FixtureRequest) -> Any:
+    """The same test against the bundled engine, Kafka 3.9 (ZooKeeper), Kafka 4.1 (KRaft) and Tansu."""
+    return request.getfixturevalue(str(request.param))
