@@ -75,7 +75,7 @@ def run_sequence(bootstrap: str) -> dict[str, Any]:
     out["list_offsets"] = listed
 
     deleted = admin.delete_records([TopicPartition(topic, 0, 4)])
-    out["delete_records"] = [(tp.partition, f.result(timeout=30).offset) for tp, f in deleted.items()]
+    out["delete_records"] = [(tp.partition, f.result(timeout=30).low_watermark) for tp, f in deleted.items()]
 
     cluster = admin.describe_cluster().result(timeout=30)
     out["cluster"] = (len(cluster.nodes), cluster.controller is not None, bool(cluster.cluster_id))
