@@ -88,20 +88,24 @@ class LogSegment:
         return None
 
     def read_batches(self, position: int, max_bytes: int, max_offset: int | None, first_whole: bool) -> bytes:
-        """Whole batches from position, within max_bytes (the first one whole if asked), below max_offset."""
+        """Batches from position within max_bytes, below max_offset; the first one whole if asked.
+
+        Like Kafka, the slice may end inside a batch when max_bytes cuts it: clients
+        drop the partial batch at the end and fetch it again from its offset.
+        """
         want = min(max_bytes, self.size - position)
         data = os.pread(self.fd, max(want, LOG_OVERHEAD), position)
         end = 0
         while end + LOG_OVERHEAD <= len(data):
             base, size = peek_size(data, end)
             if max_offset is not None and base >= max_offset:
-                break
+                return data[:end]
             if end + size > len(data):
                 if end == 0 and first_whole and position + size <= self.size:
                     return os.pread(self.fd, size, position)
-                break
+                return data  # a partial last batch, as Kafka sends it
             end += size
-        return data[:end] if end < len(data) else data
+        return data if end == len(data) else data[:end]
 
     # -- recovery ---------------------------------------------------------------------
     def recover(self) -> int:
