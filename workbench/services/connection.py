@@ -1,0 +1,74 @@
+"""What a connection is (bootstrap, SASL, TLS, extra properties, ZooKeeper) and its librdkafka configuration."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+SASL_MECHANISMS = ("", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConnectionSpec:
+    """A cluster to talk to. Secrets (password, key password) are filled in from the keyring by the store."""
+
+    name: str
+    bootstrap: str
+    sasl_mechanism: str = ""
+    sasl_username: str = ""
+    sasl_password: str = ""
+    tls: bool = False
+    tls_ca_path: str = ""
+    tls_cert_path: str = ""
+    tls_key_path: str = ""
+    tls_key_password: str = ""
+    extra: dict[str, str] = dataclasses.field(default_factory=dict)
+    zookeeper: str = ""
+    read_only: bool = False
+    local: bool = False
+
+    @property
+    def security_protocol(self) -> str:
+        if self.sasl_mechanism:
+            return "SASL_SSL" if self.tls else "SASL_PLAINTEXT"
+        return "SSL" if self.tls else "PLAINTEXT"
+
+    def first_address(self) -> tuple[str, int]:
+        first = self.bootstrap.split(",")[0].strip()
+        if "://" in first:
+            first = first.split("://", 1)[1]
+        host, _, port = first.rpartition(":")
+        if not host:
+            raise ValueError(f"bootstrap server {first!r} needs host:port")
+        return host.strip("[]"), int(port)
+
+
+def client_config(spec: ConnectionSpec, timeout_s: float) -> dict[str, Any]:
+    """librdkafka properties for this connection; extra properties win over the generated ones."""
+    ms = int(timeout_s * 1000)
+    conf: dict[str, Any] = {
+        "bootstrap.servers": spec.bootstrap,
+        "client.id": "kafka-workbench",
+        "security.protocol": spec.security_protocol,
+        "socket.timeout.ms": ms,
+        "socket.connection.setup.timeout.ms": ms,
+        "reconnect.backoff.max.ms": 2000,
+        "topic.metadata.refresh.interval.ms": -1,
+        "log_level": 2,
+        "reconnect.backoff.ms": 200,
+    }
+    if spec.sasl_mechanism:
+        conf["sasl.mechanism"] = spec.sasl_mechanism
+        conf["sasl.username"] = spec.sasl_username
+        conf["sasl.password"] = spec.sasl_password
+    if spec.tls:
+        if spec.tls_ca_path:
+            conf["ssl.ca.location"] = spec.tls_ca_path
+        if spec.tls_cert_path:
+            conf["ssl.certificate.location"] = spec.tls_cert_path
+        if spec.tls_key_path:
+            conf["ssl.key.location"] = spec.tls_key_path
+        if spec.tls_key_password:
+            conf["ssl.key.password"] = spec.tls_key_password
+    conf.update(spec.extra)
+    return conf

@@ -1,0 +1,230 @@
+"""A small asyncio Kafka protocol client for what librdkafka's admin API lacks: ApiVersions per broker,
+DescribeLogDirs and DescribeQuorum; plus a step-by-step connection probe (DNS, TCP, TLS, SASL).
+
+Theory of operation: one connection per call, to one broker address. Frames are
+`int32 size | header | body`; headers and bodies are kio entities written by kio's
+writers and read by its native reader, with the header version each schema declares
+(ApiVersions responses always use header v0, as Kafka specifies). SASL follows KIP-43
+(SaslHandshake v1, then SaslAuthenticate v1 carrying PLAIN or SCRAM messages, RFC 5802).
+Every await is bounded by the caller's timeout, so a dead broker costs at most that.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import dataclasses
+import hashlib
+import hmac
+import io
+import itertools
+import os
+import socket
+import ssl
+import struct
+from collections.abc import Callable
+from functools import cache
+from typing import Any
+
+from kio.index import load_request_schema, load_response_schema
+from kio.serial import entity_reader, entity_writer
+
+from workbench.errors import WorkbenchError
+from workbench.services.connection import ConnectionSpec
+
+API_VERSIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, DESCRIBE_LOG_DIRS, DESCRIBE_QUORUM = 18, 17, 36, 35, 55
+MAX_FRAME = 64 * 1024 * 1024
+_ids = itertools.count(1)
+
+
+@cache
+def api_name(api_key: int) -> str:
+    for version in range(0, 20):
+        try:
+            return str(load_request_schema(api_key, version).__name__).removesuffix("Request")
+        except Exception:  # kio raises its own lookup errors for versions it lacks
+            continue
+    return f"Unknown({api_key})"
+
+
+def _build(cls: type, values: dict[str, Any]) -> Any:
+    """A kio entity from a dict, filling fields the dict lacks with their schema defaults where they have one."""
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in values.items() if k in names})
+
+
+def tls_context(spec: ConnectionSpec) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(cafile=spec.tls_ca_path or None)
+    if spec.tls_cert_path:
+        ctx.load_cert_chain(spec.tls_cert_path, spec.tls_key_path or None, spec.tls_key_password or None)
+    return ctx
+
+
+class BrokerConnection:
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float) -> None:
+        self.reader, self.writer, self.timeout = reader, writer, timeout
+
+    @classmethod
+    async def open(cls, spec: ConnectionSpec, host: str, port: int, timeout: float) -> BrokerConnection:
+        ctx = tls_context(spec) if spec.tls else None
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(host, port, ssl=ctx, server_hostname=host if ctx else None), timeout)
+        conn = cls(reader, writer, timeout)
+        try:
+            if spec.sasl_mechanism:
+                await conn.authenticate(spec)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
+
+    def close(self) -> None:
+        self.writer.close()
+
+    async def request(self, api_key: int, version: int, body: dict[str, Any]) -> Any:
+        req_cls = load_request_schema(api_key, version)
+        resp_cls = load_response_schema(api_key, version)
+        cid = next(_ids) & 0x7FFFFFFF
+        header_cls = req_cls.__header_schema__
+        header = _build(header_cls, {"request_api_key": api_key, "request_api_version": version,
+                                     "correlation_id": cid, "client_id": "kafka-workbench"})
+        buf = io.BytesIO()
+        entity_writer(header_cls)(buf, header)
+        entity_writer(req_cls)(buf, _build(req_cls, body))
+        payload = buf.getvalue()
+        self.writer.write(struct.pack(">i", len(payload)) + payload)
+        await asyncio.wait_for(self.writer.drain(), self.timeout)
+        size = struct.unpack(">i", await asyncio.wait_for(self.reader.readexactly(4), self.timeout))[0]
+        if not 0 < size <= MAX_FRAME:
+            raise WorkbenchError("internal", f"The broker sent a response frame of {size} bytes.")
+        frame = await asyncio.wait_for(self.reader.readexactly(size), self.timeout)
+        if api_key == API_VERSIONS:
+            (got_cid,), used = struct.unpack_from(">i", frame), 4  # ApiVersions: response header v0 always
+        else:
+            resp_header, used = entity_reader(resp_cls.__header_schema__)(frame, 0)
+            got_cid = resp_header.correlation_id
+        if got_cid != cid:
+            raise WorkbenchError("internal", f"The broker answered correlation id {got_cid}, expected {cid}.")
+        body_entity, _ = entity_reader(resp_cls)(frame, used)
+        return body_entity
+
+    async def authenticate(self, spec: ConnectionSpec) -> None:
+        mech = spec.sasl_mechanism
+        hs = await self.request(SASL_HANDSHAKE, 1, {"mechanism": mech})
+        if int(hs.error_code) != 0:
+            raise WorkbenchError("auth", f"The broker does not offer SASL {mech} (it offers "
+                                         f"{', '.join(hs.mechanisms) or 'none'}).")
+        if mech == "PLAIN":
+            await self._sasl_step(f"\0{spec.sasl_username}\0{spec.sasl_password}".encode())
+        elif mech.startswith("SCRAM-"):
+            await self._scram(spec, hashlib.sha256 if mech == "SCRAM-SHA-256" else hashlib.sha512)
+        else:
+            raise WorkbenchError("input", f"SASL mechanism {mech} is not supported.")
+
+    async def _sasl_step(self, data: bytes) -> bytes:
+        resp = await self.request(SASL_AUTHENTICATE, 1, {"auth_bytes": data})
+        if int(resp.error_code) != 0:
+            raise WorkbenchError("auth", f"Authentication failed: {resp.error_message or resp.error_code.name}.")
+        return bytes(resp.auth_bytes)
+
+    async def _scram(self, spec: ConnectionSpec, digest: Any) -> None:
+        nonce = base64.b64encode(os.urandom(18)).decode()
+        user = spec.sasl_username.replace("=", "=3D").replace(",", "=2C")
+        first_bare = f"n={user},r={nonce}"
+        server_first = (await self._sasl_step(f"n,,{first_bare}".encode())).decode()
+        fields = dict(item.split("=", 1) for item in server_first.split(","))
+        if not fields.get("r", "").startswith(nonce):
+            raise WorkbenchError("auth", "Authentication failed: the server's SCRAM nonce does not match.")
+        salted = hashlib.pbkdf2_hmac(digest().name, spec.sasl_password.encode(), base64.b64decode(fields["s"]),
+                                     int(fields["i"]))
+        client_key = hmac.new(salted, b"Client Key", digest).digest()
+        stored_key = digest(client_key).digest()
+        final_bare = f"c=biws,r={fields['r']}"
+        auth_message = f"{first_bare},{server_first},{final_bare}".encode()
+        signature = hmac.new(stored_key, auth_message, digest).digest()
+        proof = base64.b64encode(bytes(a ^ b for a, b in zip(client_key, signature, strict=True))).decode()
+        server_final = (await self._sasl_step(f"{final_bare},p={proof}".encode())).decode()
+        server_key = hmac.new(salted, b"Server Key", digest).digest()
+        expected = base64.b64encode(hmac.new(server_key, auth_message, digest).digest()).decode()
+        if server_final != f"v={expected}":
+            raise WorkbenchError("auth", "Authentication failed: the server's SCRAM signature is wrong.")
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiVersionRange:
+    api_key: int
+    name: str
+    min_version: int
+    max_version: int
+
+
+async def api_versions(spec: ConnectionSpec, host: str, port: int, timeout: float) -> list[ApiVersionRange]:
+    conn = await BrokerConnection.open(spec, host, port, timeout)
+    try:
+        resp = await conn.request(API_VERSIONS, 0, {})
+    finally:
+        conn.close()
+    if int(resp.error_code) != 0:
+        raise WorkbenchError("kafka", f"The broker answered ApiVersions with {resp.error_code.name}.")
+    return [ApiVersionRange(int(a.api_key), api_name(int(a.api_key)), int(a.min_version), int(a.max_version))
+            for a in resp.api_keys]
+
+
+def pick_version(ranges: list[ApiVersionRange], api_key: int, lo: int, hi: int) -> int | None:
+    for r in ranges:
+        if r.api_key == api_key:
+            best = min(hi, r.max_version)
+            return best if best >= max(lo, r.min_version) else None
+    return None
+
+
+def nested_request_type(api_key: int, version: int, name: str) -> Any:
+    """A nested entity class of a request schema (e.g. DescribeLogDirs' DescribableLogDirTopic)."""
+    import importlib
+
+    return getattr(importlib.import_module(load_request_schema(api_key, version).__module__), name)
+
+
+async def request_with_versions(spec: ConnectionSpec, host: str, port: int, timeout: float, api_key: int,
+                                lo: int, hi: int, body: Callable[[int], dict[str, Any]]) -> Any:
+    """Send one request at the highest version both sides support; WorkbenchError('unsupported') if none."""
+    conn = await BrokerConnection.open(spec, host, port, timeout)
+    try:
+        resp = await conn.request(API_VERSIONS, 0, {})
+        ranges = [ApiVersionRange(int(a.api_key), "", int(a.min_version), int(a.max_version))
+                  for a in resp.api_keys]
+        version = pick_version(ranges, api_key, lo, hi)
+        if version is None:
+            raise WorkbenchError("unsupported", f"The broker at {host}:{port} does not support "
+                                                f"{api_name(api_key)} (API key {api_key}).")
+        return await conn.request(api_key, version, body(version))
+    finally:
+        conn.close()
+
+
+async def probe(spec: ConnectionSpec, timeout: float) -> str:
+    """Walk DNS, TCP, TLS, SASL and ApiVersions against the first bootstrap server; one sentence either way."""
+    host, port = spec.first_address()
+    loop = asyncio.get_running_loop()
+    try:
+        await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
+    except socket.gaierror as exc:
+        raise WorkbenchError("dns", f"Cannot resolve the host name {host}: {exc.strerror}.") from exc
+    except TimeoutError as exc:
+        raise WorkbenchError("timeout", f"Resolving {host} took longer than {timeout:g} s.") from exc
+    try:
+        ranges = await api_versions(spec, host, port, timeout)
+    except ConnectionRefusedError as exc:
+        raise WorkbenchError("refused", f"{host}:{port} refused the connection: no broker is listening there.") \
+            from exc
+    except ssl.SSLError as exc:
+        raise WorkbenchError("tls", f"The TLS handshake with {host}:{port} failed: {exc.reason or exc}.") from exc
+    except TimeoutError as exc:
+        raise WorkbenchError("timeout", f"{host}:{port} did not answer within {timeout:g} s.") from exc
+    except asyncio.IncompleteReadError as exc:
+        hint = " (is it a TLS listener?)" if not spec.tls else ""
+        raise WorkbenchError("refused", f"{host}:{port} closed the connection{hint}.") from exc
+    except OSError as exc:
+        raise WorkbenchError("refused", f"Cannot connect to {host}:{port}: {exc.strerror or exc}.") from exc
+    auth = f" as {spec.sasl_username} ({spec.sasl_mechanism})" if spec.sasl_mechanism else ""
+    return f"Connected to {host}:{port}{auth}: the broker supports {len(ranges)} APIs."

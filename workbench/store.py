@@ -1,0 +1,167 @@
+"""The app's own database (sqlite-utils, in the user's config directory): profiles and settings; secrets in the keyring.
+
+Layout: `profiles` (one row per connection profile; extra client properties as JSON)
+and `settings` (key -> JSON value, see settings.py). Passwords never enter the
+database: they go to the OS keyring under the service name "kafka-workbench" and the
+account "<profile>/<secret>". When no keyring backend exists (a headless machine),
+secrets are kept in memory for this session only and `SecretStore.fallback_message`
+says so, so the UI can tell the user once.
+
+`KAFKA_WORKBENCH_HOME`, when set, holds both the config and the data directory
+(tests and portable installs use it).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import sqlite_utils
+
+from workbench.services.connection import ConnectionSpec
+from workbench.settings import REGISTRY, Setting, T
+
+APP = "kafka-workbench"
+HOME_ENV = "KAFKA_WORKBENCH_HOME"
+LOCAL_PROFILE = "Local"
+SECRET_FIELDS = ("sasl_password", "tls_key_password")
+
+
+def config_dir() -> Path:
+    home = os.environ.get(HOME_ENV)
+    path = Path(home) / "config" if home else Path(platformdirs.user_config_dir(APP))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def data_dir() -> Path:
+    home = os.environ.get(HOME_ENV)
+    path = Path(home) / "data" if home else Path(platformdirs.user_data_dir(APP))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+class SecretStore:
+    """Secrets in the OS keyring, or in memory for this session when there is no keyring."""
+
+    def __init__(self) -> None:
+        self._memory: dict[str, str] = {}
+        self.fallback_message = ""
+        try:
+            import keyring
+            from keyring.backends import fail
+
+            backend = keyring.get_keyring()
+            usable = not isinstance(backend, fail.Keyring) and backend.priority > 0
+        except Exception as exc:  # a broken keyring installation is the same as none
+            usable = False
+            self.fallback_message = f"The OS keyring cannot be used ({exc}); "
+        self.available = usable
+        if not usable:
+            self.fallback_message = (self.fallback_message or "No OS keyring is available; ") + \
+                "passwords are kept in memory for this session only and must be entered again next time."
+
+    def get(self, account: str) -> str:
+        if not self.available:
+            return self._memory.get(account, "")
+        import keyring
+
+        return keyring.get_password(APP, account) or ""
+
+    def set(self, account: str, secret: str) -> None:
+        if not self.available:
+            if secret:
+                self._memory[account] = secret
+            else:
+                self._memory.pop(account, None)
+            return
+        import keyring
+        from keyring.errors import PasswordDeleteError
+
+        if secret:
+            keyring.set_password(APP, account, secret)
+        else:
+            with contextlib.suppress(PasswordDeleteError):
+                keyring.delete_password(APP, account)
+
+
+class Store:
+    def __init__(self, path: Path | None = None, secrets: SecretStore | None = None) -> None:
+        self.path = path or config_dir() / "workbench.db"
+        self.db = sqlite_utils.Database(self.path)
+        self.secrets = secrets or SecretStore()
+        self._migrate()
+
+    def _migrate(self) -> None:
+        if "profiles" not in self.db.table_names():
+            self.db.table("profiles").create({
+                "name": str, "bootstrap": str, "sasl_mechanism": str, "sasl_username": str, "tls": int,
+                "tls_ca_path": str, "tls_cert_path": str, "tls_key_path": str, "extra": str, "zookeeper": str,
+                "read_only": int,
+            }, pk="name")
+        if "settings" not in self.db.table_names():
+            self.db.table("settings").create({"key": str, "value": str}, pk="key")
+
+    def close(self) -> None:
+        self.db.close()
+
+    # -- settings ------------------------------------------------------------------------
+
+    def get(self, setting: Setting[T]) -> T:
+        rows = list(self.db.table("settings").rows_where("key = ?", [setting.key]))
+        if not rows:
+            return setting.default
+        try:
+            return setting.coerce(json.loads(rows[0]["value"]))
+        except ValueError:
+            return setting.default
+
+    def set(self, setting: Setting[T], value: T) -> None:
+        assert setting.key in REGISTRY
+        self.db.table("settings").upsert({"key": setting.key, "value": json.dumps(setting.coerce(value))}, pk="key")
+
+    # -- profiles ------------------------------------------------------------------------
+
+    def profile_names(self) -> list[str]:
+        return [r["name"] for r in self.db.table("profiles").rows_where(order_by="name")]
+
+    def save_profile(self, spec: ConnectionSpec) -> None:
+        if spec.local or spec.name == LOCAL_PROFILE:
+            raise ValueError(f"the name {LOCAL_PROFILE!r} is reserved for the bundled broker")
+        if not spec.name.strip():
+            raise ValueError("a profile needs a name")
+        if not spec.bootstrap.strip():
+            raise ValueError("a profile needs at least one bootstrap server (host:port)")
+        spec.first_address()
+        row: dict[str, Any] = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
+                               if f.name not in (*SECRET_FIELDS, "local", "extra")}
+        row["extra"] = json.dumps(spec.extra)
+        row["tls"] = int(spec.tls)
+        row["read_only"] = int(spec.read_only)
+        self.db.table("profiles").upsert(row, pk="name")
+        for name in SECRET_FIELDS:
+            self.secrets.set(f"{spec.name}/{name}", getattr(spec, name))
+
+    def load_profile(self, name: str) -> ConnectionSpec:
+        rows = list(self.db.table("profiles").rows_where("name = ?", [name]))
+        if not rows:
+            raise KeyError(name)
+        row = dict(rows[0])
+        row["extra"] = json.loads(row.get("extra") or "{}")
+        row["tls"] = bool(row["tls"])
+        row["read_only"] = bool(row["read_only"])
+        known = {f.name for f in dataclasses.fields(ConnectionSpec)}
+        values: dict[str, Any] = {k: ("" if v is None else v) for k, v in row.items() if k in known}
+        for secret in SECRET_FIELDS:
+            values[secret] = self.secrets.get(f"{name}/{secret}")
+        return ConnectionSpec(**values)
+
+    def delete_profile(self, name: str) -> None:
+        self.db.table("profiles").delete_where("name = ?", [name])
+        for secret in SECRET_FIELDS:
+            self.secrets.set(f"{name}/{secret}", "")
