@@ -86,16 +86,35 @@ class KafkaServer:
                 return
             for frame in frames:
                 try:
-                    response = await self.dispatch(frame, peer)
+                    chunks = await self.dispatch(frame, peer)
                 except CloseConnection as exc:
                     log.info("closing connection from %s: %s", peer, exc)
                     return
-                if response is not None:
-                    writer.write(struct.pack(">i", len(response)))
-                    writer.write(response)
-                    await writer.drain()
+                if chunks:
+                    await self._send(writer, chunks)
 
-    async def dispatch(self, frame: bytes, peer: str) -> bytes | None:
+    async def _send(self, writer: asyncio.StreamWriter, chunks: list[Any]) -> None:
+        """Write one response: bytes as they are, file slices by sendfile where the transport allows."""
+        try:
+            size = sum(len(c) if isinstance(c, bytes) else c.length for c in chunks)
+            writer.write(struct.pack(">i", size))
+            loop = asyncio.get_running_loop()
+            for chunk in chunks:
+                if isinstance(chunk, bytes):
+                    writer.write(chunk)
+                    continue
+                await writer.drain()
+                with open(chunk.fd, "rb", buffering=0, closefd=False) as f:
+                    sent = await loop.sendfile(writer.transport, f, chunk.position, chunk.length)
+                if sent != chunk.length:
+                    raise ConnectionError(f"sendfile sent {sent} of {chunk.length} bytes")
+            await writer.drain()
+        finally:
+            for chunk in chunks:
+                if not isinstance(chunk, bytes):
+                    chunk.close()
+
+    async def dispatch(self, frame: bytes, peer: str) -> list[Any] | None:
         try:
             api_key, version, correlation_id = peek_header(frame)
         except UnsupportedRequest as exc:
@@ -106,8 +125,8 @@ class KafkaServer:
         if not route.min_version <= version <= route.max_version:
             if api_key == API_VERSIONS_KEY:
                 # Answer in v0 with UNSUPPORTED_VERSION and our range, so the client retries lower.
-                return encode_response(API_VERSIONS_KEY, 0, correlation_id, {
-                    "error_code": UNSUPPORTED_VERSION, "api_keys": api_version_list(), "throttle_time": 0})
+                return [encode_response(API_VERSIONS_KEY, 0, correlation_id, {
+                    "error_code": UNSUPPORTED_VERSION, "api_keys": api_version_list(), "throttle_time": 0})]
             raise CloseConnection(f"unsupported version {version} of {route.name}")
         try:
             header, request = decode_request(frame)
@@ -127,4 +146,6 @@ class KafkaServer:
             raise CloseConnection(f"{route.name} handler failed: {exc!r}") from exc
         if body is None:
             return None
-        return encode_response(api_key, version, correlation_id, body)
+        if route.encoder is not None:
+            return route.encoder(version, correlation_id, body)
+        return [encode_response(api_key, version, correlation_id, body)]

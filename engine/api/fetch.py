@@ -16,6 +16,7 @@ from engine.api.context import RequestContext
 from engine.partition import Partition
 from engine.protocol.codec import field, ms
 from engine.storage import OffsetOutOfRangeError
+from engine.storage.file_slice import FileSlice
 
 
 def leader_epoch_error(p: Partition, current_leader_epoch: int) -> ErrorCode | None:
@@ -62,11 +63,20 @@ def _read(ctx: RequestContext, req: Any, max_bytes: int) -> tuple[list[dict[str,
             except OffsetOutOfRangeError:
                 entry["error_code"] = ErrorCode.offset_out_of_range
                 continue
-            records = bytes(data.records)
-            entry["records"] = records
-            total += len(records)
+            if data.file_slice is not None:
+                entry["records"] = data.file_slice
+                total += data.file_slice.length
         responses.append({"topic": name, "partitions": parts})
     return responses, total, watched
+
+
+def release(responses: list[dict[str, Any]]) -> None:
+    """Close the file slices of a response that will not be sent."""
+    for topic in responses:
+        for part in topic["partitions"]:
+            records = part["records"]
+            if isinstance(records, FileSlice):
+                records.close()
 
 
 async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
@@ -76,11 +86,11 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ms(req.max_wait) / 1000.0
     while True:
-        events = []
         responses, total, watched = _read(ctx, req, max_bytes)
         remaining = deadline - loop.time()
         if total >= min_bytes or remaining <= 0 or not watched:
             break
+        release(responses)
         events = [p.data_event() for p in watched]
         waiters = [asyncio.ensure_future(e.wait()) for e in events]
         try:

@@ -25,8 +25,10 @@ from engine.api import (
     topics_admin,
 )
 from engine.api.context import RequestContext
+from engine.protocol.fetch_response import encode_fetch_response
 
 Handler = Callable[[RequestContext, Any], Awaitable[dict[str, Any] | None]]
+Encoder = Callable[[int, int, dict[str, Any]], list[Any]]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,11 +38,12 @@ class Route:
     min_version: int
     max_version: int
     handler: Handler
+    encoder: Encoder | None = None  # a response encoder of its own (Fetch, for sendfile); kio otherwise
 
 
 ROUTES: tuple[Route, ...] = (
     Route(0, "Produce", 0, 11, produce.handle),
-    Route(1, "Fetch", 4, 12, fetch.handle),
+    Route(1, "Fetch", 4, 12, fetch.handle, encode_fetch_response),
     Route(2, "ListOffsets", 1, 7, list_offsets.handle),
     Route(3, "Metadata", 0, 12, metadata.handle),
     Route(18, "ApiVersions", 0, 4, api_versions.handle),

@@ -23,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from engine.storage.batch import BatchHeader, iter_valid_batches, parse_header, stamp
+from engine.storage.file_slice import FileSlice
 from engine.storage.index import OFFSET_ENTRY
 from engine.storage.records import record_timestamps
 from engine.storage.segment import LogSegment
@@ -58,7 +59,16 @@ class AppendInfo:
 
 @dataclasses.dataclass(frozen=True, slots=True)
 class FetchData:
-    records: bytes
+    file_slice: FileSlice | None
+
+    @property
+    def records(self) -> bytes:
+        """The bytes themselves (reads the file and releases the slice)."""
+        if self.file_slice is None:
+            return b""
+        data = self.file_slice.read()
+        self.file_slice.close()
+        return data
 
 
 class Log:
@@ -199,14 +209,14 @@ class Log:
                 f"offset {fetch_offset} is outside [{self.log_start_offset}, {end}]")
         limit = end if max_offset is None else min(max_offset, end)
         if fetch_offset >= limit:
-            return FetchData(b"")
+            return FetchData(None)
         for seg in self.segments[self._segment_index(fetch_offset):]:
             found = seg.find_batch(fetch_offset)
             if found is None:
                 continue
             pos, _h = found
-            return FetchData(seg.read_batches(pos, max_bytes, limit, min_one_batch))
-        return FetchData(b"")
+            return FetchData(seg.read_slice(pos, max_bytes, limit, min_one_batch))
+        return FetchData(None)
 
     def iter_batch_headers(self, from_offset: int = 0) -> Iterator[BatchHeader]:
         for seg in self.segments[self._segment_index(from_offset):]:

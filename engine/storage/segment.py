@@ -15,6 +15,7 @@ from engine.storage.batch import (
     parse_header,
     peek_size,
 )
+from engine.storage.file_slice import FileSlice
 from engine.storage.index import OffsetIndex, TimeIndex
 
 SCAN_CHUNK = 8 * 1024 * 1024
@@ -87,25 +88,27 @@ class LogSegment:
                 return pos, h
         return None
 
-    def read_batches(self, position: int, max_bytes: int, max_offset: int | None, first_whole: bool) -> bytes:
+    def read_slice(self, position: int, max_bytes: int, max_offset: int | None, first_whole: bool) -> FileSlice:
         """Batches from position within max_bytes, below max_offset; the first one whole if asked.
 
         Like Kafka, the slice may end inside a batch when max_bytes cuts it: clients
         drop the partial batch at the end and fetch it again from its offset.
         """
-        want = min(max_bytes, self.size - position)
-        data = os.pread(self.fd, max(want, LOG_OVERHEAD), position)
-        end = 0
-        while end + LOG_OVERHEAD <= len(data):
-            base, size = peek_size(data, end)
-            if max_offset is not None and base >= max_offset:
-                return data[:end]
-            if end + size > len(data):
-                if end == 0 and first_whole and position + size <= self.size:
-                    return os.pread(self.fd, size, position)
-                return data  # a partial last batch, as Kafka sends it
-            end += size
-        return data if end == len(data) else data[:end]
+        end = min(position + max_bytes, self.size)
+        if max_offset is not None and max_offset < self.next_offset:
+            end = min(end, self._position_of(max_offset, position))
+        if first_whole and end > position:
+            _base, first_size = peek_size(os.pread(self.fd, LOG_OVERHEAD, position), 0)
+            if end - position < first_size and position + first_size <= self.size:
+                end = position + first_size
+        return FileSlice(self.fd, position, max(0, end - position))
+
+    def _position_of(self, offset: int, start: int) -> int:
+        """Position of the first batch at or after offset, scanning headers from start."""
+        for pos, h in self.iter_headers(start):
+            if h.base_offset >= offset:
+                return pos
+        return self.size
 
     # -- recovery ---------------------------------------------------------------------
     def recover(self) -> int:
