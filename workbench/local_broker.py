@@ -1,0 +1,229 @@
+"""The "Local" connection: the bundled engine as a subprocess with its data in the user's data directory.
+
+Theory of operation: the broker is its own process (`python -m engine` with Kafka
+property overrides), in its own session, writing its log to `broker.log` beside its
+data; a UI crash therefore never takes the broker down. `broker.json` records the pid
+and port of a running broker, so the next app start attaches to a broker the user
+chose to keep running instead of starting a second one. Readiness is the engine's
+own ready line in the log or, equally, an ApiVersions answer on the port. States go
+stopped -> starting -> running -> stopping -> stopped, or to failed with a sentence;
+every change is reported through `on_state(state, message)` on the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from workbench.errors import WorkbenchError
+from workbench.services import wire
+from workbench.services.connection import ConnectionSpec
+
+STATES = ("stopped", "starting", "running", "stopping", "failed")
+READY_TIMEOUT = 30.0
+STOP_TIMEOUT = 15.0
+
+
+def engine_command() -> tuple[list[str], dict[str, str]]:
+    """The interpreter and module that run the bundled engine, and an environment where `engine` imports."""
+    import engine
+
+    root = str(Path(engine.__file__).resolve().parent.parent)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
+    env.pop("QT_QPA_PLATFORM", None)
+    return [sys.executable, "-m", "engine"], env
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the broker's listener does
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+class LocalBroker:
+    def __init__(self, root: Path, port: int = 0, on_state: Callable[[str, str], None] | None = None) -> None:
+        self.root = root
+        self.data_dir = root / "data"
+        self.log_path = root / "broker.log"
+        self.state_path = root / "broker.json"
+        self.port = port
+        self.on_state = on_state
+        self.state = "stopped"
+        self.message = "The Local broker is not running."
+        self.pid: int | None = None
+        self._proc: subprocess.Popen[bytes] | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return f"127.0.0.1:{self.port}"
+
+    def spec(self) -> ConnectionSpec:
+        return ConnectionSpec(name="Local", bootstrap=self.bootstrap, local=True)
+
+    def _set(self, state: str, message: str) -> None:
+        self.state, self.message = state, message
+        if self.on_state is not None:
+            self.on_state(state, message)
+
+    # -- start -------------------------------------------------------------------------
+
+    def _recorded(self) -> tuple[int, int] | None:
+        try:
+            doc = json.loads(self.state_path.read_text())
+            return int(doc["pid"]), int(doc["port"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    async def _answers(self, port: int, timeout: float = 1.0) -> bool:
+        try:
+            await wire.api_versions(ConnectionSpec("Local", f"127.0.0.1:{port}"), "127.0.0.1", port, timeout)
+        except Exception:  # any failure means "not a ready broker there"
+            return False
+        return True
+
+    async def start(self, timeout: float = READY_TIMEOUT) -> None:
+        """Start the broker, or attach to the one a previous session left running."""
+        if self.state in ("running", "starting"):
+            return
+        self.root.mkdir(parents=True, exist_ok=True)
+        recorded = self._recorded()
+        if recorded is not None:
+            pid, port = recorded
+            if pid_alive(pid) and await self._answers(port):
+                self.pid, self.port = pid, port
+                self._set("running", f"Attached to the Local broker left running (pid {pid}) on {self.bootstrap}.")
+                return
+            self.state_path.unlink(missing_ok=True)
+        if self.port == 0 or not port_is_free(self.port):
+            self.port = free_port()
+        self._set("starting", f"Starting the Local broker on {self.bootstrap}...")
+        cmd, env = engine_command()
+        for key, value in (("listeners", f"PLAINTEXT://{self.bootstrap}"),
+                           ("advertised.listeners", f"PLAINTEXT://{self.bootstrap}"),
+                           ("log.dirs", str(self.data_dir)), ("node.id", "1")):
+            cmd += ["--override", f"{key}={value}"]
+        log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with open(self.log_path, "ab") as log:
+            self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                          env=env, start_new_session=True)
+        self.pid = self._proc.pid
+        self.state_path.write_text(json.dumps({"pid": self.pid, "port": self.port}))
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            code = self._proc.poll()
+            if code is not None:
+                tail = self.read_log(log_start)[0].strip().splitlines()[-1:] or ["(no output)"]
+                self.state_path.unlink(missing_ok=True)
+                self._set("failed", f"The Local broker exited with code {code}: {tail[0]}")
+                raise WorkbenchError("internal", self.message, self.read_log(log_start)[0])
+            if await self._answers(self.port, 0.5):
+                self._set("running", f"The Local broker is running on {self.bootstrap} (pid {self.pid}).")
+                return
+            await asyncio.sleep(0.05)
+        await self.stop()
+        self._set("failed", f"The Local broker did not answer within {timeout:g} s.")
+        raise WorkbenchError("timeout", self.message, self.read_log(log_start)[0])
+
+    # -- stop --------------------------------------------------------------------------
+
+    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+        pid = self.pid
+        if pid is None or not pid_alive(pid):
+            self._forget()
+            self._set("stopped", "The Local broker is stopped.")
+            return
+        self._set("stopping", f"Stopping the Local broker (pid {pid})...")
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        stopped = await loop.run_in_executor(None, self._wait_exit, pid, timeout)
+        if not stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            await loop.run_in_executor(None, self._wait_exit, pid, 5.0)
+        self._forget()
+        self._set("stopped", "The Local broker is stopped." if stopped else
+                  f"The Local broker did not stop within {timeout:g} s of SIGTERM and was killed.")
+
+    def _wait_exit(self, pid: int, timeout: float) -> bool:
+        if self._proc is not None and self._proc.pid == pid:
+            try:
+                self._proc.wait(timeout)
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:  # not our Popen (attached): poll for it to go
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, os.WNOHANG)  # reap it if it is our child after all
+            if not pid_alive(pid):
+                return True
+            time.sleep(0.05)
+        return False
+
+    def _forget(self) -> None:
+        self.pid = None
+        self._proc = None
+        self.state_path.unlink(missing_ok=True)
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    def detach(self) -> None:
+        """Leave the broker running after the app exits (broker.json lets the next start attach to it)."""
+        self._proc = None
+
+    def check(self) -> None:
+        """Notice a broker that died on its own (called periodically by the UI)."""
+        if self.state == "running" and self.pid is not None and not pid_alive(self.pid):
+            self._forget()
+            self._set("failed", "The Local broker exited unexpectedly; see its log.")
+        elif self.state == "running" and self._proc is not None and self._proc.poll() is not None:
+            code = self._proc.returncode
+            self._forget()
+            self._set("failed", f"The Local broker exited unexpectedly with code {code}; see its log.")
+
+    # -- log ---------------------------------------------------------------------------
+
+    def read_log(self, offset: int = 0, limit: int = 256 * 1024) -> tuple[str, int]:
+        """Log text from byte offset (at most limit bytes, the newest), and the offset to read from next."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(0, os.SEEK_END)
+                end = f.tell()
+                start = max(offset, end - limit) if offset <= end else max(0, end - limit)
+                f.seek(start)
+                return f.read(end - start).decode("utf-8", errors="replace"), end
+        except FileNotFoundError:
+            return "", 0
