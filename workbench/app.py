@@ -1,25 +1,44 @@
-"""Builds the QApplication and the main window, and runs them on a qasync event loop."""
+"""Builds the QApplication, the store and the main window, and runs them on a qasync event loop."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 
 import qasync
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
+from workbench import settings as S
 from workbench.main_window import MainWindow
+from workbench.store import Store
+from workbench.ui.theme import apply_theme
 
 
 def run(argv: list[str]) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     app = QApplication.instance() or QApplication(argv)
+    assert isinstance(app, QApplication)
     app.setApplicationName("Kafka Workbench")
     app.setOrganizationName("kafka-workbench")
-    window = MainWindow()
-    window.show()
+    store = Store()
+    apply_theme(app, store.get(S.THEME))
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
+    window = MainWindow(store)
+    window.show()
+    if store.secrets.fallback_message:
+        window.inform(store.secrets.fallback_message)
+    loop.call_soon(window.start)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
-    with loop:
-        loop.run_until_complete(closed.wait())
+    try:
+        with loop:
+            loop.run_until_complete(closed.wait())
+    except Exception as exc:  # a fatal error: the one place with a dialog
+        logging.getLogger("workbench").exception("fatal error")
+        QMessageBox.critical(None, "Kafka Workbench", f"The app stopped on an unexpected error: {exc}")
+        return 1
+    finally:
+        window.shutdown()
+        store.close()
     return 0

@@ -175,6 +175,21 @@ class LocalBroker:
         self._set("stopped", "The Local broker is stopped." if stopped else
                   f"The Local broker did not stop within {timeout:g} s of SIGTERM and was killed.")
 
+    def stop_now(self, timeout: float = STOP_TIMEOUT) -> None:
+        """Stop without an event loop (at exit): SIGTERM, wait, SIGKILL if it will not go."""
+        pid = self.pid
+        if pid is None or not pid_alive(pid):
+            self._forget()
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGTERM)
+        if not self._wait_exit(pid, timeout):
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(pid, signal.SIGKILL)
+            self._wait_exit(pid, 5.0)
+        self._forget()
+        self.state, self.message = "stopped", "The Local broker is stopped."
+
     def _wait_exit(self, pid: int, timeout: float) -> bool:
         if self._proc is not None and self._proc.pid == pid:
             try:

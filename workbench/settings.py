@@ -53,3 +53,5 @@ LOCAL_PORT = declare("local.port", int, 0, "Port of the Local broker (0 picks a 
 SAMPLE_DATA_OFFERED = declare("local.sample_data_offered", bool, False,
                               "Whether the first-run offer to load sample data was already made.")
 LAST_PROFILE = declare("ui.last_profile", str, "Local", "The connection opened at start.")
+WINDOW_STATE = declare("ui.window_state", str, "", "The window's dock layout (Qt saveState, base64).")
+WINDOW_GEOMETRY = declare("ui.window_geometry", str, "", "The window's size and position (Qt saveGeometry, base64).")

@@ -93,6 +93,7 @@ class SecretStore:
 class Store:
     def __init__(self, path: Path | None = None, secrets: SecretStore | None = None) -> None:
         self.path = path or config_dir() / "workbench.db"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
         self.db = sqlite_utils.Database(self.path)
         self.secrets = secrets or SecretStore()
         self._migrate()

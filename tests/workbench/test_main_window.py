@@ -1,16 +1,43 @@
-"""The main window opens and shows its panes."""
+"""The main window opens with its panes, themes switch, the layout is remembered, shortcuts move between panes."""
 
 from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from workbench.main_window import MainWindow
+from workbench import settings as S
+from workbench.main_window import PANES, MainWindow
+from workbench.store import Store
 
 
-def test_main_window_shows_title_and_tabs(qtbot: QtBot) -> None:
-    window = MainWindow()
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+def test_main_window_shows_title_and_panes(window: MainWindow) -> None:
     assert window.windowTitle() == "Kafka Workbench"
-    assert window.tabs.count() >= 1
+    assert set(window.docks) == set(PANES)
+    assert window.switcher.itemText(0) == "Local"
+
+
+def test_theme_switch_is_remembered(window: MainWindow, store: Store) -> None:
+    window.theme_action.setChecked(True)
+    assert store.get(S.THEME) == "dark"
+    window.theme_action.setChecked(False)
+    assert store.get(S.THEME) == "light"
+
+
+def test_layout_is_saved_and_restored(qtbot: QtBot, window: MainWindow, store: Store) -> None:
+    window.resize(900, 600)
+    window.docks["zookeeper"].setFloating(True)
+    window.shutdown()
+    assert store.get(S.WINDOW_STATE)
+    again = MainWindow(store, window.local)
+    qtbot.addWidget(again)
+    assert again.docks["zookeeper"].isFloating()
+    again.shutdown()
+
+
+def test_pane_shortcuts(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtCore import Qt
+
+    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    assert not window.docks["brokers"].visibleRegion().isEmpty()
+    qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
+    assert not window.docks["topics"].visibleRegion().isEmpty()
+    assert window.topics_pane.search.hasFocus()

@@ -103,9 +103,10 @@ class ZkBrowser:
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
         self._watched.clear()
-        await loop.run_in_executor(None, self._stop_blocking)
+        await loop.run_in_executor(None, self.close_now)
 
-    def _stop_blocking(self) -> None:
+    def close_now(self) -> None:
+        """Close the session without an event loop (blocking; at exit)."""
         self._zk.stop()
         self._zk.close()
 
@@ -127,34 +128,36 @@ class ZkBrowser:
 
     # -- watches -----------------------------------------------------------------------
 
-    def _watcher(self, path: str, watch: bool) -> Callable[[Any], None] | None:
+    def _watcher(self, key: str, watch: bool) -> Callable[[Any], None] | None:
+        """A one-shot watch for `key` ("/path" for data, "children:/path" for children), if the budget allows."""
         if not watch:
             return None
-        if path not in self._watched and len(self._watched) >= self.watch_budget:
+        if key not in self._watched and len(self._watched) >= self.watch_budget:
             return None
-        self._watched.add(path)
+        self._watched.add(key)
         loop = self._loop
 
         def fired(event: Any) -> None:
             if loop is not None and not loop.is_closed():
-                loop.call_soon_threadsafe(self._fired, str(event.type), event.path or path)
+                loop.call_soon_threadsafe(self._fired, key, str(event.type), event.path or "")
         return fired
 
-    def _fired(self, kind: str, path: str) -> None:
-        if path not in self._watched:
+    def _fired(self, key: str, kind: str, path: str) -> None:
+        if key not in self._watched:
             return  # the UI no longer shows this node
-        self._watched.discard(path)
+        self._watched.discard(key)
         if self.on_change is not None:
-            self.on_change(kind, path)
+            self.on_change(kind, path or key.removeprefix("children:"))
 
-    def forget(self, path: str) -> None:
-        """The UI stopped showing this node: its watch (if any) no longer counts and its event is ignored."""
-        self._watched.discard(path)
+    def forget(self, key: str) -> None:
+        """The UI stopped showing this node ("/path") or its children ("children:/path"): drop it from the budget."""
+        self._watched.discard(key)
 
     # -- reads ---------------------------------------------------------------------------
 
     async def children(self, path: str, watch: bool = False) -> list[str]:
-        names = await self._await(self._zk.get_children_async(path, watch=self._watcher(path, watch)))
+        watcher = self._watcher(f"children:{path}", watch)
+        names = await self._await(self._zk.get_children_async(path, watch=watcher))
         return sorted(names)
 
     async def node(self, path: str, watch: bool = False) -> ZNode:

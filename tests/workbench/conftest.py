@@ -1,0 +1,63 @@
+"""Workbench test fixtures: a qasync loop on pytest-qt's QApplication, a private app home, a main window."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import qasync
+from pytestqt.qtbot import QtBot
+
+from workbench.local_broker import LocalBroker
+from workbench.main_window import MainWindow
+from workbench.services.connection import ConnectionSpec
+from workbench.store import HOME_ENV, SecretStore, Store
+
+
+@pytest.fixture
+def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv(HOME_ENV, str(tmp_path / "home"))
+    return tmp_path / "home"
+
+
+@pytest.fixture
+def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """asyncio on Qt's event loop, marked running so qtbot's waits drive coroutines too."""
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for t in pending:
+        t.cancel()
+    deadline = loop.time() + 5
+    while pending and loop.time() < deadline:
+        qapp.processEvents()
+        pending = [t for t in pending if not t.done()]
+    loop.stop()
+    asyncio.events._set_running_loop(None)
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def store(home: Path) -> Iterator[Store]:
+    s = Store(home / "workbench.db", SecretStore())
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def window(qtbot: QtBot, aloop: asyncio.AbstractEventLoop, store: Store, home: Path) -> Iterator[MainWindow]:
+    w = MainWindow(store, LocalBroker(home / "local-broker"))
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    yield w
+    w.shutdown()
+
+
+def spec_for(cluster: Any, **kw: Any) -> ConnectionSpec:
+    return ConnectionSpec(name=cluster.name, bootstrap=cluster.bootstrap, zookeeper=cluster.zookeeper or "", **kw)
