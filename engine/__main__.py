@@ -70,12 +70,14 @@ async def serve(settings: dict[str, str]) -> int:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     retention = asyncio.create_task(_retention_loop(broker, config["log.retention.check.interval.ms"]))
+    group_timers = asyncio.create_task(_group_timer_loop(broker))
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
     log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
              broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
     await stop.wait()
     log.info("shutting down")
     retention.cancel()
+    group_timers.cancel()
     await server.stop()
     broker.close()
     log.info("stopped cleanly")
@@ -92,6 +94,18 @@ async def _retention_loop(broker: object, interval_ms: int) -> None:
             broker.apply_retention()
         except Exception:
             logging.getLogger("engine").exception("retention failed")
+
+
+async def _group_timer_loop(broker: object) -> None:
+    from engine.broker import Broker
+
+    assert isinstance(broker, Broker) and broker.groups is not None
+    while True:
+        await asyncio.sleep(0.05)
+        try:
+            broker.groups.tick()
+        except Exception:
+            logging.getLogger("engine").exception("group timers failed")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,8 @@ from engine.config import (
     load_broker_config,
     validate_topic_configs,
 )
+from engine.coordinator.coordinator import GroupCoordinator
+from engine.coordinator.offsets_topic import OffsetsTopicJournal
 from engine.partition import Partition, open_partition
 from engine.storage import LogConfig
 
@@ -70,7 +72,11 @@ def topic_name_problem(name: str) -> str | None:
 
 
 def new_cluster_id() -> str:
-    return base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    """A Kafka-style id: URL-safe base64 of a random UUID, never starting with '-' (as Kafka's Uuid)."""
+    while True:
+        cid = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+        if not cid.startswith("-"):
+            return cid
 
 
 class Broker:
@@ -84,6 +90,8 @@ class Broker:
         self.topics: dict[str, TopicRecord] = {}
         self.partitions: dict[tuple[str, int], Partition] = {}
         self.catalog: Catalog | None = None
+        self.journal: OffsetsTopicJournal | None = None
+        self.groups: GroupCoordinator | None = None
         self._lock_fd: int | None = None
         self.cluster_id = ""
 
@@ -121,6 +129,14 @@ class Broker:
                 self.partitions[(rec.name, i)] = open_partition(
                     self.data_dir, rec.name, i, rec.topic_id, cfg, self.node_id, now)
         self._remove_leftover_deletions()
+        self.journal = OffsetsTopicJournal(self)
+        self.groups = GroupCoordinator(
+            journal=self.journal, wall_ms=self.now_ms,
+            initial_rebalance_delay_ms=int(self.config["group.initial.rebalance.delay.ms"]),
+            min_session_timeout_ms=int(self.config["group.min.session.timeout.ms"]),
+            max_session_timeout_ms=int(self.config["group.max.session.timeout.ms"]),
+            topic_exists=lambda t, p: (t, p) in self.partitions)
+        self.groups.replay(self.journal.read_all())
 
     def _write_meta_properties(self) -> None:
         text = (f"version=1\ncluster.id={self.cluster_id}\nnode.id={self.node_id}\n"
@@ -202,11 +218,12 @@ class Broker:
 
     def log_config(self, topic: str) -> LogConfig:
         v = self.topic_config_value
+        deletes = "delete" in str(v(topic, "cleanup.policy"))  # compacted-only topics are never trimmed by age
         return LogConfig(
             segment_bytes=v(topic, "segment.bytes"),
             segment_ms=v(topic, "segment.ms"),
-            retention_ms=v(topic, "retention.ms"),
-            retention_bytes=v(topic, "retention.bytes"),
+            retention_ms=v(topic, "retention.ms") if deletes else -1,
+            retention_bytes=v(topic, "retention.bytes") if deletes else -1,
             index_interval_bytes=v(topic, "index.interval.bytes"),
             segment_index_bytes=v(topic, "segment.index.bytes"),
             max_message_bytes=v(topic, "max.message.bytes"),
@@ -272,7 +289,22 @@ class Broker:
         log.info("created topic %s with %d partition(s), id %s", name, partitions, rec.topic_id)
         return rec
 
+    def create_internal_topic(self, name: str, partitions: int, configs: dict[str, str]) -> TopicRecord:
+        """An internal topic (__consumer_offsets): its configs are the broker's own, not validated as a user's."""
+        assert self.catalog is not None
+        rec = TopicRecord(name, uuid.uuid4(), partitions, 1, dict(configs), self.now_ms())
+        self.catalog.add_topic(rec)
+        self.topics[name] = rec
+        cfg = self.log_config(name)
+        for i in range(partitions):
+            self.partitions[(name, i)] = open_partition(
+                self.data_dir, name, i, rec.topic_id, cfg, self.node_id, rec.created_ms)
+        log.info("created internal topic %s with %d partition(s)", name, partitions)
+        return rec
+
     def delete_topic(self, name: str) -> None:
+        if name in INTERNAL_TOPICS:
+            raise BrokerError(ErrorCode.invalid_topic_exception, f"Topic {name} is internal and cannot be deleted")
         if not self.config["delete.topic.enable"]:
             raise BrokerError(ErrorCode.topic_deletion_disabled, "Topic deletion is disabled.")
         rec = self.topics.get(name)

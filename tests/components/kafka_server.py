@@ -94,7 +94,9 @@ def start_kafka_kraft(workdir: Path, jvm: list[str] = TEST_JVM) -> KafkaBroker:
         "advertised.listeners": f"PLAINTEXT://{bootstrap}", "controller.listener.names": "CONTROLLER",
         "listener.security.protocol.map": "PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         "inter.broker.listener.name": "PLAINTEXT", "log.dirs": str(workdir / "logs"), **COMMON}))
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    cluster_id = "-"
+    while cluster_id.startswith("-"):  # a leading dash would be read as an option by kafka-storage
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
     fmt = subprocess.run([*_java(libs, workdir, TEST_JVM), "kafka.tools.StorageTool", "format",
                           "-t", cluster_id, "-c", str(cfg)], capture_output=True, text=True, timeout=120)
     if fmt.returncode != 0:

@@ -1,0 +1,85 @@
+"""FindCoordinator (10), JoinGroup (11), SyncGroup (14), Heartbeat (12), LeaveGroup (13)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kio.schema.errors import ErrorCode
+
+from engine.api.context import RequestContext
+from engine.coordinator.coordinator import GroupCoordinator
+from engine.protocol.codec import field, ms
+
+GROUP_KEY, TRANSACTION_KEY = 0, 1
+
+
+def coordinator(ctx: RequestContext) -> GroupCoordinator:
+    assert ctx.broker.groups is not None
+    return ctx.broker.groups
+
+
+def _host(ctx: RequestContext) -> str:
+    return "/" + ctx.peer.rsplit(":", 1)[0]
+
+
+async def find_coordinator(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    broker = ctx.broker
+    _name, host, port = broker.config.advertised[0]
+    key_type = int(field(req, "key_type", 0))
+    keys = list(field(req, "coordinator_keys", None) or [])
+    if ctx.version < 4:
+        keys = [field(req, "key", "")]
+
+    def one(key: str) -> dict[str, Any]:
+        if key_type != GROUP_KEY:
+            return {"key": key, "node_id": -1, "host": "", "port": -1,
+                    "error_code": ErrorCode.coordinator_not_available,
+                    "error_message": "This broker has no transaction coordinator"}
+        assert broker.journal is not None
+        broker.journal.ensure_topic()
+        return {"key": key, "node_id": broker.node_id, "host": host, "port": port, "error_code": 0,
+                "error_message": None}
+
+    results = [one(k) for k in keys]
+    if ctx.version >= 4:
+        return {"throttle_time": 0, "coordinators": results}
+    first = results[0]
+    return {"throttle_time": 0, **{k: first[k] for k in ("error_code", "error_message", "node_id", "host", "port")}}
+
+
+async def join_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    session = ms(req.session_timeout)
+    rebalance = ms(field(req, "rebalance_timeout", session)) if ctx.version >= 1 else session
+    result = await coordinator(ctx).join(
+        group_id=req.group_id, member_id=req.member_id or "", group_instance_id=field(req, "group_instance_id"),
+        client_id=ctx.header.client_id or "", client_host=_host(ctx), session_timeout_ms=session,
+        rebalance_timeout_ms=rebalance, protocol_type=req.protocol_type,
+        protocols=[(p.name, bytes(p.metadata)) for p in req.protocols], require_known_member=ctx.version >= 4)
+    return {"throttle_time": 0, **result}
+
+
+async def sync_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    result = await coordinator(ctx).sync(
+        group_id=req.group_id, generation=int(req.generation_id), member_id=req.member_id,
+        group_instance_id=field(req, "group_instance_id"),
+        assignments=[(a.member_id, bytes(a.assignment)) for a in req.assignments])
+    return {"throttle_time": 0, **result}
+
+
+async def heartbeat(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    code = coordinator(ctx).heartbeat(req.group_id, int(req.generation_id), req.member_id,
+                                      field(req, "group_instance_id"))
+    return {"throttle_time": 0, "error_code": code}
+
+
+async def leave_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    if ctx.version < 3:
+        members: list[tuple[str, str | None]] = [(req.member_id, None)]
+    else:
+        members = [(m.member_id, field(m, "group_instance_id")) for m in req.members]
+    top, results = coordinator(ctx).leave(req.group_id, members)
+    if ctx.version < 3:
+        return {"throttle_time": 0, "error_code": results[0] if results else top}
+    return {"throttle_time": 0, "error_code": top if top is not ErrorCode.unknown_member_id or not members else 0,
+            "members": [{"member_id": m, "group_instance_id": i, "error_code": r}
+                        for (m, i), r in zip(members, results, strict=True)]}

@@ -1,0 +1,42 @@
+"""OffsetCommit (8) and OffsetFetch (9), including all-partition and multi-group fetches."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.api.context import RequestContext
+from engine.api.group_membership import coordinator
+from engine.protocol.codec import field
+
+
+async def offset_commit(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    entries = []
+    for t in req.topics:
+        for p in t.partitions:
+            entries.append((t.name, int(p.partition_index), int(p.committed_offset),
+                            int(field(p, "committed_leader_epoch", -1)), p.committed_metadata))
+    results = coordinator(ctx).commit(req.group_id, int(field(req, "generation_id_or_member_epoch", -1)),
+                                      req.member_id or "", field(req, "group_instance_id"), entries)
+    it = iter(results)
+    topics = [{"name": t.name, "partitions": [{"partition_index": p.partition_index, "error_code": next(it)}
+                                               for p in t.partitions]} for t in req.topics]
+    return {"throttle_time": 0, "topics": topics}
+
+
+def _topics(ctx: RequestContext, group_id: str, wanted: Any) -> list[dict[str, Any]]:
+    spec = None if wanted is None else [(t.name, [int(i) for i in t.partition_indexes]) for t in wanted]
+    out = []
+    for topic, parts in coordinator(ctx).fetch_offsets(group_id, spec):
+        out.append({"name": topic, "partitions": [
+            {"partition_index": p, "committed_offset": v.offset if v else -1,
+             "committed_leader_epoch": v.leader_epoch if v else -1, "metadata": v.metadata if v else "",
+             "error_code": 0} for p, v in parts]})
+    return out
+
+
+async def offset_fetch(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    if ctx.version >= 8:
+        groups = [{"group_id": g.group_id, "topics": _topics(ctx, g.group_id, g.topics), "error_code": 0}
+                  for g in req.groups]
+        return {"throttle_time": 0, "groups": groups}
+    return {"throttle_time": 0, "topics": _topics(ctx, req.group_id, req.topics), "error_code": 0}
