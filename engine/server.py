@@ -146,6 +146,10 @@ class KafkaServer:
             raise CloseConnection(f"{route.name} handler failed: {exc!r}") from exc
         if body is None:
             return None
-        if route.encoder is not None:
-            return route.encoder(version, correlation_id, body)
-        return [encode_response(api_key, version, correlation_id, body)]
+        try:
+            if route.encoder is not None:
+                return route.encoder(version, correlation_id, body)
+            return [encode_response(api_key, version, correlation_id, body)]
+        except Exception as exc:
+            log.exception("%s v%d response for %s could not be encoded", route.name, version, peer)
+            raise CloseConnection(f"{route.name} response encoding failed: {exc!r}") from exc

@@ -134,22 +134,26 @@ def _converter(hint: Any) -> tuple[str, Any]:
     return "value", _identity
 
 
+def _nullable(hint: Any) -> bool:
+    return type(None) in typing.get_args(hint)
+
+
 @cache
-def _plan(cls: type) -> list[tuple[str, str, Any, bool]]:
+def _plan(cls: type) -> list[tuple[str, str, Any, bool, bool]]:
     hints = typing.get_type_hints(cls)
     plan = []
     for f in dataclasses.fields(cls):
         kind, arg = _converter(hints[f.name])
         has_default = f.default is not dataclasses.MISSING or f.default_factory is not dataclasses.MISSING
-        plan.append((f.name, kind, arg, has_default))
+        plan.append((f.name, kind, arg, has_default, _nullable(hints[f.name])))
     return plan
 
 
 def build(cls: type, data: Mapping[str, Any]) -> Any:
     kwargs: dict[str, Any] = {}
-    for name, kind, arg, has_default in _plan(cls):
-        if name not in data:
-            if has_default:
+    for name, kind, arg, has_default, nullable in _plan(cls):
+        if name not in data or (data[name] is None and not nullable and kind == "value"):
+            if has_default and name not in data:
                 continue
             value: Any = None
             if kind == "entities":

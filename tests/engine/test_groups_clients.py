@@ -1,0 +1,161 @@
+"""Consumer groups with real clients: assignment, leave and kill hand partitions over, commits survive restarts."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from confluent_kafka import Producer
+
+from tests.engine.test_client_confluent import create_topic
+
+MEMBER = Path(__file__).with_name("group_member.py")
+ROOT = Path(__file__).resolve().parents[2]
+GROUP_OVERRIDES = {"group.min.session.timeout.ms": "1000", "group.initial.rebalance.delay.ms": "0"}
+
+
+class MemberProcess:
+    def __init__(self, client: str, bootstrap: str, topic: str, group: str) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(MEMBER), client, bootstrap, topic, group], cwd=ROOT,
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     env={**os.environ, "PYTHONPATH": str(ROOT)})
+        self.assigned: list[int] | None = None
+        self.committed: list[tuple[int, int]] = []
+        self.closed = False
+        self.lock = threading.Lock()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            event = json.loads(line)
+            with self.lock:
+                if "assigned" in event:
+                    self.assigned = event["assigned"]
+                elif "committed" in event:
+                    self.committed.append(tuple(event["committed"]))  # type: ignore[arg-type]
+                elif "closed" in event:
+                    self.closed = True
+
+    def terminate(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        self.proc.wait(30)
+        self.reader.join(10)
+
+    def kill(self) -> None:
+        self.proc.kill()
+        self.proc.wait(10)
+        self.reader.join(10)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.kill()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+
+def wait_for(cond: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def covers_all(members: list[MemberProcess], partitions: int) -> bool:
+    seen: list[int] = []
+    for m in members:
+        with m.lock:
+            if m.assigned is None:
+                return False
+            seen += m.assigned
+    return sorted(seen) == list(range(partitions))
+
+
+def produce(bootstrap: str, topic: str, start: int, count: int, partitions: int) -> None:
+    p = Producer({"bootstrap.servers": bootstrap})
+    for i in range(start, start + count):
+        p.produce(topic, value=str(i).encode(), partition=i % partitions)
+    assert p.flush(30) == 0
+
+
+def committed_pairs(members: list[MemberProcess]) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for m in members:
+        with m.lock:
+            out += m.committed
+    return out
+
+
+@pytest.mark.parametrize("client", ["confluent", "kafka-python", "aiokafka"])
+def test_group_rebalances_and_commits(engine_factory: Any, client: str) -> None:
+    eng = engine_factory(**GROUP_OVERRIDES)
+    topic, group, parts = f"grp-{client}", f"g-{client}", 6
+    create_topic(eng.bootstrap, topic, partitions=parts)
+    members = [MemberProcess(client, eng.bootstrap, topic, group) for _ in range(3)]
+    everyone = list(members)
+    try:
+        wait_for(lambda: covers_all(members, parts) and all(m.assigned for m in members), 60,
+                 "three members to share six partitions")
+        produce(eng.bootstrap, topic, 0, 60, parts)
+        wait_for(lambda: len(committed_pairs(everyone)) >= 60, 60, "60 messages committed")
+        leaving = members.pop(0)
+        leaving.terminate()
+        assert leaving.closed
+        wait_for(lambda: covers_all(members, parts), 60, "the two remaining members to take over")
+        produce(eng.bootstrap, topic, 60, 60, parts)
+        wait_for(lambda: len(committed_pairs(everyone)) >= 120, 60, "120 messages committed")
+        killed = members.pop(0)
+        killed.kill()
+        wait_for(lambda: covers_all(members, parts) and members[0].assigned == list(range(parts)), 60,
+                 "the last member to take over after the session timeout")
+        produce(eng.bootstrap, topic, 120, 60, parts)
+        wait_for(lambda: len(set(committed_pairs(everyone))) >= 180, 60, "180 messages committed")
+        members[0].terminate()
+    finally:
+        for m in everyone:
+            m.close()
+    pairs = committed_pairs(everyone)
+    assert len(pairs) == len(set(pairs)) == 180, "each message committed exactly once: none consumed twice"
+    eng.stop()
+    eng.start()
+    produce(eng.bootstrap, topic, 180, 12, parts)
+    after = MemberProcess(client, eng.bootstrap, topic, group)
+    try:
+        wait_for(lambda: len(committed_pairs([after])) >= 12, 60, "the new messages after a restart")
+        time.sleep(0.5)  # a window in which re-delivered old messages would show up
+        after.terminate()
+    finally:
+        after.close()
+    new = committed_pairs([after])
+    assert len(new) == 12 and not set(new) & set(pairs), "committed offsets survived the restart"
+
+
+def test_kcat_consumes_as_a_group(engine_factory: Any) -> None:
+    kcat = shutil.which("kcat")
+    if kcat is None:
+        pytest.skip("component missing: kcat (install Debian's kcat package)")
+    eng = engine_factory(**GROUP_OVERRIDES)
+    create_topic(eng.bootstrap, "kcat-group", partitions=3)
+    produce(eng.bootstrap, "kcat-group", 0, 30, 3)
+    out = subprocess.run([kcat, "-b", eng.bootstrap, "-G", "kcat-g", "-o", "beginning", "-e", "-f", "%p:%o:%s\n",
+                          "-X", "session.timeout.ms=3000", "kcat-group"], capture_output=True, text=True, timeout=90)
+    lines = [ln for ln in out.stdout.splitlines() if ln]
+    assert sorted(int(ln.split(":")[2]) for ln in lines) == list(range(30)), out.stderr[-2000:]
+    from confluent_kafka import ConsumerGroupTopicPartitions
+    from confluent_kafka.admin import AdminClient
+
+    admin = AdminClient({"bootstrap.servers": eng.bootstrap})
+    offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions("kcat-g")])["kcat-g"].result(30)
+    assert sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10)]
