@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from workbench import settings as S
 from workbench.main_window import MainWindow
+from workbench.services.threads import EXECUTOR
 from workbench.store import Store
 from workbench.ui.theme import apply_theme
 
@@ -23,6 +24,7 @@ def run(argv: list[str]) -> int:
     store = Store()
     apply_theme(app, store.get(S.THEME))
     loop = qasync.QEventLoop(app)
+    loop.set_default_executor(EXECUTOR)  # getaddrinfo and friends: plain threads, not QThreads
     asyncio.set_event_loop(loop)
     window = MainWindow(store)
     window.show()

@@ -27,6 +27,7 @@ from pathlib import Path
 from workbench.errors import WorkbenchError
 from workbench.services import wire
 from workbench.services.connection import ConnectionSpec
+from workbench.services.threads import EXECUTOR
 
 STATES = ("stopped", "starting", "running", "stopping", "failed")
 READY_TIMEOUT = 30.0
@@ -166,11 +167,11 @@ class LocalBroker:
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
         loop = asyncio.get_running_loop()
-        stopped = await loop.run_in_executor(None, self._wait_exit, pid, timeout)
+        stopped = await loop.run_in_executor(EXECUTOR, self._wait_exit, pid, timeout)
         if not stopped:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
-            await loop.run_in_executor(None, self._wait_exit, pid, 5.0)
+            await loop.run_in_executor(EXECUTOR, self._wait_exit, pid, 5.0)
         self._forget()
         self._set("stopped", "The Local broker is stopped." if stopped else
                   f"The Local broker did not stop within {timeout:g} s of SIGTERM and was killed.")

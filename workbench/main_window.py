@@ -408,7 +408,7 @@ class MainWindow(QMainWindow):
     def _after_change(self, text: str, select: str | None = None) -> None:
         self.inform(text)
         if select is not None:
-            self.topics_pane.current = select
+            self.topics_pane.pending_select = select
         self.refresh_topics()
 
     def _create_topic(self, name: str, partitions: int, rf: int, configs: dict[str, str]) -> None:

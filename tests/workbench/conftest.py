@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from pytestqt.qtbot import QtBot
 from workbench.local_broker import LocalBroker
 from workbench.main_window import MainWindow
 from workbench.services.connection import ConnectionSpec
+from workbench.services.threads import EXECUTOR
 from workbench.store import HOME_ENV, SecretStore, Store
 
 
@@ -23,23 +25,31 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path / "home"
 
 
-@pytest.fixture
-def aloop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
-    """asyncio on Qt's event loop, marked running so qtbot's waits drive coroutines too."""
+@pytest.fixture(scope="session")
+def _session_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
+    """One qasync loop for the session: late answers of librdkafka or kazoo threads always find a live loop."""
     loop = qasync.QEventLoop(qapp, already_running=True)
+    loop.set_default_executor(EXECUTOR)
     asyncio.set_event_loop(loop)
+    yield loop
+    # not loop.stop(): it calls QApplication.exit(), after which every nested QEventLoop.exec() returns at once
+    loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
+    asyncio.events._set_running_loop(None)
+    asyncio.set_event_loop(None)
+
+
+@pytest.fixture
+def aloop(qapp: Any, _session_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
+    """asyncio on Qt's event loop, marked running so qtbot's waits drive coroutines too; tasks cancelled after."""
+    loop = _session_loop
     yield loop
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for t in pending:
         t.cancel()
-    deadline = loop.time() + 5
-    while pending and loop.time() < deadline:
+    deadline = time.monotonic() + 5
+    while pending and time.monotonic() < deadline:
         qapp.processEvents()
         pending = [t for t in pending if not t.done()]
-    loop.stop()
-    asyncio.events._set_running_loop(None)
-    loop.close()
-    asyncio.set_event_loop(None)
 
 
 @pytest.fixture

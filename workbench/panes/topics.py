@@ -329,11 +329,11 @@ class TopicsPane(QWidget):
     # intents
     refresh_requested = Signal()
     topic_selected = Signal(str)
-    create_requested = Signal(str, int, int, dict)
+    create_requested = Signal(str, int, int, object)
     delete_requested = Signal(str)
-    configs_save_requested = Signal(str, dict)
+    configs_save_requested = Signal(str, object)
     add_partitions_requested = Signal(str, int)
-    delete_records_requested = Signal(str, dict)
+    delete_records_requested = Signal(str, object)
     # notification for observers (tests, status bar): what was just shown
     shown = Signal(str)
 
@@ -341,6 +341,7 @@ class TopicsPane(QWidget):
         super().__init__(parent)
         self.read_only = False
         self.current: str | None = None
+        self.pending_select: str | None = None  # select this topic once the list is shown
         self._loading: asyncio.Task[None] | None = None
         self.model = TopicTableModel()
         self.proxy = TopicFilterProxy()
@@ -482,7 +483,9 @@ class TopicsPane(QWidget):
         if self._loading is not None:
             self._loading.cancel()
         self.banner.clear()
-        selected = self.current
+        selected = self.pending_select or self.current
+        self.pending_select = None
+        self.current = None
         self.model.clear()
         self._loading = asyncio.get_event_loop().create_task(self._fill(topics, selected))
 

@@ -43,9 +43,9 @@ from workbench.services.model import (
     PartitionState,
     TopicSummary,
 )
+from workbench.services.threads import EXECUTOR
 
 R = TypeVar("R")
-_EXECUTOR = concurrent.futures.ThreadPoolExecutor(max_workers=4, thread_name_prefix="kafka-admin")
 
 
 class AdminService:
@@ -53,7 +53,7 @@ class AdminService:
                  executor: concurrent.futures.Executor | None = None) -> None:
         self.spec = spec
         self.timeout = timeout
-        self.executor = executor or _EXECUTOR
+        self.executor = executor or EXECUTOR
         self._client: AdminClient | None = None
         self._metadata_cache: Any = None
 

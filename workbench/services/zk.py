@@ -22,6 +22,7 @@ from kazoo.client import KazooClient
 from kazoo.retry import KazooRetry
 
 from workbench.errors import WorkbenchError
+from workbench.services.threads import EXECUTOR
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -94,7 +95,7 @@ class ZkBrowser:
         if self._zk.connected:
             return
         event = self._zk.start_async()
-        ok = await asyncio.wait_for(self._loop.run_in_executor(None, event.wait, self.timeout), self.timeout + 1)
+        ok = await asyncio.wait_for(self._loop.run_in_executor(EXECUTOR, event.wait, self.timeout), self.timeout + 1)
         if not ok:
             self._zk.stop()
             raise WorkbenchError("timeout", f"ZooKeeper at {self.connect} did not accept a session within "
@@ -103,7 +104,7 @@ class ZkBrowser:
     async def stop(self) -> None:
         loop = asyncio.get_running_loop()
         self._watched.clear()
-        await loop.run_in_executor(None, self.close_now)
+        await loop.run_in_executor(EXECUTOR, self.close_now)
 
     def close_now(self) -> None:
         """Close the session without an event loop (blocking; at exit)."""
