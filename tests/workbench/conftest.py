@@ -36,6 +36,7 @@ def _session_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
+    loop.close()
 
 
 @pytest.fixture

@@ -156,7 +156,10 @@ class BrokersPane(QWidget):
                                      "default" if c.is_default else c.source.replace("_", " ").lower(),
                                      "yes" if c.read_only else "") for c in configs])
         overrides = sum(1 for c in configs if c.is_override)
-        self.config_section.note.setText(f"{len(configs)} configs of broker {broker_id}, {overrides} not default.")
+        self.config_section.note.setText(
+            f"{len(configs)} configs of broker {broker_id}, {overrides} not default." if configs else
+            f"Broker {broker_id} answered DescribeConfigs with no configs: this broker does not describe its "
+            "configuration.")
         self.shown.emit("broker-configs")
 
     def show_log_dirs(self, dirs: list[LogDir]) -> None:

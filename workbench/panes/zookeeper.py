@@ -175,28 +175,48 @@ class ZkTreeModel(QAbstractItemModel):
             node.loading = False
 
     def set_children(self, path: str, names: list[str]) -> None:
+        """Show a node's children: the first page on first load; on reload a merge that keeps rows (and so the
+        selection and expanded subtrees) of children that are still there."""
         node = self._by_path.get(path)
         if node is None:
             return
         node.loading = False
         parent = self.index_of(path)
-        shown = max(self.page_size, len([c for c in node.children or [] if not c.more]))
-        if node.children:
-            self.beginRemoveRows(parent, 0, len(node.children) - 1)
-            self._forget(node)
-            node.children = []
-            self.endRemoveRows()
+        names = sorted(names)
         node.names = list(names)
-        first = names[:shown]
         if node.children is None:
             node.children = []
-        if not first:
-            # tell views the (unknown) children are now known to be none
-            self.layoutAboutToBeChanged.emit()
-            self.layoutChanged.emit()
-            self.dataChanged.emit(parent, parent)
+            first = names[:self.page_size]
+            if first:
+                self._insert(node, parent, first, len(names) - len(first))
+            else:
+                self.dataChanged.emit(parent, parent)  # the expander goes: no children after all
             return
-        self._insert(node, parent, first, len(names) - len(first))
+        children = node.children
+        if children and children[-1].more:
+            self.beginRemoveRows(parent, len(children) - 1, len(children) - 1)
+            children.pop()
+            self.endRemoveRows()
+        target = names[:max(self.page_size, len(children))]
+        keep = set(target)
+        for row in range(len(children) - 1, -1, -1):
+            if children[row].name not in keep:
+                self.beginRemoveRows(parent, row, row)
+                gone = children.pop(row)
+                self._by_path.pop(gone.path, None)
+                self._forget(gone)
+                self.endRemoveRows()
+        for row, name in enumerate(target):
+            if row < len(children) and children[row].name == name:
+                continue
+            child = _Node(name, child_path(path, name), node)
+            self.beginInsertRows(parent, row, row)
+            children.insert(row, child)
+            self._by_path[child.path] = child
+            self.endInsertRows()
+        remaining = len(names) - len(target)
+        if remaining > 0:
+            self._insert(node, parent, [], remaining)
 
     def _insert(self, node: _Node, parent: QModelIndex, names: list[str], remaining: int) -> None:
         assert node.children is not None
@@ -204,6 +224,8 @@ class ZkTreeModel(QAbstractItemModel):
         new = [_Node(n, child_path(node.path, n), node) for n in names]
         if remaining > 0:
             new.append(_Node(f"… {remaining:,} more (double-click to load)", "", node, more=True))
+        if not new:
+            return
         self.beginInsertRows(parent, start, start + len(new) - 1)
         node.children.extend(new)
         for c in new:

@@ -80,9 +80,13 @@ class AdminService:
         return await asyncio.wait_for(loop.run_in_executor(self.executor, fn, *args), self.timeout + 1.0)
 
     async def _guard(self, what: str, work: Awaitable[R]) -> R:
+        label = f"{what[:1].upper()}{what[1:]}"
         try:
             return await work
-        except WorkbenchError:
+        except WorkbenchError as exc:
+            p = exc.problem
+            if p.kind in ("dns", "refused", "tls", "auth", "timeout") and not p.sentence.startswith(label):
+                raise WorkbenchError(p.kind, f"{label}: {p.sentence}", p.detail) from exc
             raise
         except Exception as exc:
             problem = describe(exc, what, self.timeout)
@@ -90,8 +94,8 @@ class AdminService:
                 try:
                     await wire.probe(self.spec, min(2.0, self.timeout))
                 except WorkbenchError as found:
-                    raise WorkbenchError(found.problem.kind, f"{what[:1].upper()}{what[1:]}: "
-                                         f"{found.problem.sentence}", problem.detail) from exc
+                    raise WorkbenchError(found.problem.kind, f"{label}: {found.problem.sentence}",
+                                         problem.detail) from exc
                 except Exception:  # the probe is only a hint; keep the original problem
                     pass
             raise WorkbenchError(problem.kind, problem.sentence, problem.detail) from exc

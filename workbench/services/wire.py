@@ -63,6 +63,7 @@ def tls_context(spec: ConnectionSpec) -> ssl.SSLContext:
 class BrokerConnection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float) -> None:
         self.reader, self.writer, self.timeout = reader, writer, timeout
+        self.address = "the broker"
 
     @classmethod
     async def open(cls, spec: ConnectionSpec, host: str, port: int, timeout: float) -> BrokerConnection:
@@ -70,6 +71,7 @@ class BrokerConnection:
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=ctx, server_hostname=host if ctx else None), timeout)
         conn = cls(reader, writer, timeout)
+        conn.address = f"{host}:{port}"
         try:
             if spec.sasl_mechanism:
                 await conn.authenticate(spec)
@@ -94,9 +96,14 @@ class BrokerConnection:
         payload = buf.getvalue()
         self.writer.write(struct.pack(">i", len(payload)) + payload)
         await asyncio.wait_for(self.writer.drain(), self.timeout)
-        size = struct.unpack(">i", await asyncio.wait_for(self.reader.readexactly(4), self.timeout))[0]
+        head = await asyncio.wait_for(self.reader.readexactly(4), self.timeout)
+        if head in (b"HTTP", b"<htm", b"<!DO"):
+            raise WorkbenchError("refused", f"{self.address} answered in HTTP, not the Kafka protocol: it is a web "
+                                            "server or proxy, not a Kafka listener.")
+        size = struct.unpack(">i", head)[0]
         if not 0 < size <= MAX_FRAME:
-            raise WorkbenchError("internal", f"The broker sent a response frame of {size} bytes.")
+            raise WorkbenchError("refused", f"{self.address} does not speak the Kafka protocol (it sent a frame "
+                                            f"of {size} bytes).")
         frame = await asyncio.wait_for(self.reader.readexactly(size), self.timeout)
         if api_key == API_VERSIONS:
             (got_cid,), used = struct.unpack_from(">i", frame), 4  # ApiVersions: response header v0 always
