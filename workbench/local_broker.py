@@ -32,6 +32,7 @@ from workbench.services.threads import EXECUTOR
 STATES = ("stopped", "starting", "running", "stopping", "failed")
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
+_DETACHED: dict[int, subprocess.Popen[bytes]] = {}  # brokers left running by detach(), still children of ours
 
 
 def engine_command() -> tuple[list[str], dict[str, str]]:
@@ -192,9 +193,10 @@ class LocalBroker:
         self.state, self.message = "stopped", "The Local broker is stopped."
 
     def _wait_exit(self, pid: int, timeout: float) -> bool:
-        if self._proc is not None and self._proc.pid == pid:
+        proc = self._proc if self._proc is not None and self._proc.pid == pid else _DETACHED.pop(pid, None)
+        if proc is not None:
             try:
-                self._proc.wait(timeout)
+                proc.wait(timeout)
                 return True
             except subprocess.TimeoutExpired:
                 return False
@@ -218,6 +220,8 @@ class LocalBroker:
 
     def detach(self) -> None:
         """Leave the broker running after the app exits (broker.json lets the next start attach to it)."""
+        if self._proc is not None:
+            _DETACHED[self._proc.pid] = self._proc  # still our child: whoever stops it reaps it through this
         self._proc = None
 
     def check(self) -> None:

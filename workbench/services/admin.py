@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from confluent_kafka import TopicPartition
+from confluent_kafka import KafkaException, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AdminClient,
     AlterConfigOpType,
@@ -46,6 +47,8 @@ from workbench.services.model import (
 from workbench.services.threads import EXECUTOR
 
 R = TypeVar("R")
+TRANSIENT = ("NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_OR_PART",
+             "_UNKNOWN_PARTITION", "_UNKNOWN_TOPIC")
 
 
 class AdminService:
@@ -140,11 +143,19 @@ class AdminService:
 
     async def watermarks(self, topic: str, partitions: list[int]) -> tuple[dict[int, int], dict[int, int]]:
         async def fetch(spec: OffsetSpec) -> dict[int, int]:
-            futs = self.client.list_offsets({TopicPartition(topic, p): spec for p in partitions}, **self._kw)
-            out: dict[int, int] = {}
-            for tp, fut in futs.items():
-                out[tp.partition] = (await self._wait(fut)).offset
-            return out
+            # a topic created a moment ago may not have its leaders known everywhere yet: retry those errors
+            deadline = asyncio.get_running_loop().time() + self.timeout
+            for attempt in itertools.count(1):
+                futs = self.client.list_offsets({TopicPartition(topic, p): spec for p in partitions}, **self._kw)
+                try:
+                    return {tp.partition: (await self._wait(fut)).offset for tp, fut in futs.items()}
+                except KafkaException as exc:
+                    err = exc.args[0] if exc.args else None
+                    transient = getattr(err, "name", lambda: "")() in TRANSIENT
+                    if not transient or asyncio.get_running_loop().time() + 0.1 * attempt > deadline:
+                        raise
+                    await asyncio.sleep(0.1 * attempt)
+            raise AssertionError("unreachable")
         earliest, latest = OffsetSpec.earliest(), OffsetSpec.latest()  # type: ignore[no-untyped-call]
         low, high = await asyncio.gather(fetch(earliest), fetch(latest))
         return low, high
