@@ -36,6 +36,7 @@ from workbench.panes.brokers import BrokersPane
 from workbench.panes.local import LocalPane
 from workbench.panes.topics import TopicsPane
 from workbench.panes.zookeeper import ZooKeeperPane
+from workbench.services import wire
 from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
 from workbench.services.model import ClusterOverview, TopicSummary
@@ -110,6 +111,8 @@ class MainWindow(QMainWindow):
                                        str(self.local.data_dir))
         self._restore_layout()
         self.show_pane("topics")
+        # the wire client's protocol schemas take ~0.1 s to import: do it now, off the GUI thread
+        self.tasks.run("preparing the protocol client", wire.ensure_preloaded())
 
     # -- construction ----------------------------------------------------------------------
 
@@ -619,6 +622,7 @@ class MainWindow(QMainWindow):
             self.local_pane.show_sample_result(result.sentence)
             self.inform(result.sentence)
             self.refresh_topics()
+            self.refresh_brokers()
         self.tasks.run("loading sample data", load_sample_data(admin), done, key="sample",
                        on_error=lambda p: self.local_pane.show_sample_result(p.sentence))
 

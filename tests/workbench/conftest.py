@@ -30,7 +30,7 @@ def _session_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
     """One qasync loop for the session: late answers of librdkafka or kazoo threads always find a live loop."""
     loop = qasync.QEventLoop(qapp, already_running=True)
     loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
+    asyncio.events._set_running_loop(None)
     yield loop
     # not loop.stop(): it calls QApplication.exit(), after which every nested QEventLoop.exec() returns at once
     loop._QEventLoop__is_running = False  # type: ignore[attr-defined]
@@ -43,6 +43,8 @@ def _session_loop(qapp: Any) -> Iterator[asyncio.AbstractEventLoop]:
 def aloop(qapp: Any, _session_loop: asyncio.AbstractEventLoop) -> Iterator[asyncio.AbstractEventLoop]:
     """asyncio on Qt's event loop, marked running so qtbot's waits drive coroutines too; tasks cancelled after."""
     loop = _session_loop
+    asyncio.events._set_running_loop(loop)
+    asyncio.set_event_loop(loop)
     yield loop
     pending = [t for t in asyncio.all_tasks(loop) if not t.done()]
     for t in pending:
@@ -51,6 +53,7 @@ def aloop(qapp: Any, _session_loop: asyncio.AbstractEventLoop) -> Iterator[async
     while pending and time.monotonic() < deadline:
         qapp.processEvents()
         pending = [t for t in pending if not t.done()]
+    asyncio.events._set_running_loop(None)  # so plain asyncio.run() works in the next (non-Qt) test
 
 
 @pytest.fixture

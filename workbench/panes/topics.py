@@ -56,7 +56,7 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
 class TopicTableModel(QAbstractTableModel):
-    HEADERS = ("Topic", "Partitions", "Replication", "Under-replicated", "Offline")
+    HEADERS = ("Topic", "Partitions", "Replicas", "URP", "Offline")
 
     def __init__(self) -> None:
         super().__init__()
@@ -471,6 +471,8 @@ class TopicsPane(QWidget):
         split.addWidget(right)
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
+        split.setSizes([560, 800])
+        self.table.horizontalHeader().setMinimumSectionSize(60)
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)

@@ -47,6 +47,7 @@ from workbench.services.model import (
 from workbench.services.threads import EXECUTOR
 
 R = TypeVar("R")
+METADATA_REUSE_S = 1.0
 TRANSIENT = ("NOT_LEADER_FOR_PARTITION", "NOT_LEADER_OR_FOLLOWER", "LEADER_NOT_AVAILABLE", "UNKNOWN_TOPIC_OR_PART",
              "_UNKNOWN_PARTITION", "_UNKNOWN_TOPIC")
 
@@ -58,7 +59,8 @@ class AdminService:
         self.timeout = timeout
         self.executor = executor or EXECUTOR
         self._client: AdminClient | None = None
-        self._metadata_cache: Any = None
+        self._metadata_cache: tuple[float, Any] | None = None
+        self._metadata_inflight: asyncio.Future[Any] | None = None
 
     @property
     def client(self) -> AdminClient:
@@ -112,10 +114,31 @@ class AdminService:
     def _metadata(self, topic: str | None = None) -> Any:
         return self.client.list_topics(topic=topic, timeout=self.timeout)
 
+    async def _cluster_metadata(self) -> Any:
+        """All-topics metadata, shared by concurrent callers and reused for a second: at 10,000 topics one
+        Metadata answer costs librdkafka ~0.3 s and holds the GIL while it becomes Python objects."""
+        loop = asyncio.get_running_loop()
+        if self._metadata_cache is not None and loop.time() - self._metadata_cache[0] < METADATA_REUSE_S:
+            return self._metadata_cache[1]
+        if self._metadata_inflight is None or self._metadata_inflight.done():
+            self._metadata_inflight = asyncio.ensure_future(self._blocking(self._metadata, None))
+        inflight = self._metadata_inflight
+        try:
+            md = await asyncio.shield(inflight)
+        except BaseException:
+            if inflight.done():
+                self._metadata_inflight = None
+            raise
+        self._metadata_cache = (loop.time(), md)
+        return md
+
+    def _changed(self) -> None:
+        self._metadata_cache = None
+
     async def list_topics(self) -> list[TopicSummary]:
         async def work() -> list[TopicSummary]:
             await wire.probe(self.spec, self.timeout)
-            return await self._blocking(_summaries, self.client, self.timeout)
+            return await self._blocking(_summaries, await self._cluster_metadata())
         return await self._guard("listing topics", work())
 
     async def partitions(self, topic: str, watermarks: bool = True, sizes: bool = True) -> list[PartitionState]:
@@ -176,6 +199,7 @@ class AdminService:
     # -- topic changes -------------------------------------------------------------------
 
     def _refuse_if_read_only(self, what: str) -> None:
+        self._changed()  # every change goes through here first: the next listing asks the cluster again
         if self.spec.read_only:
             raise WorkbenchError("input", f"The profile {self.spec.name} is read-only: {what} is not allowed.")
 
@@ -190,6 +214,7 @@ class AdminService:
             futs = self.client.create_topics([new], operation_timeout=self.timeout, **self._kw)
             await self._wait(futs[name])
         await self._guard(f"creating topic {name}", work())
+        self._changed()
 
     async def delete_topic(self, name: str) -> None:
         self._refuse_if_read_only("deleting a topic")
@@ -197,6 +222,7 @@ class AdminService:
             futs = self.client.delete_topics([name], operation_timeout=self.timeout, **self._kw)
             await self._wait(futs[name])
         await self._guard(f"deleting topic {name}", work())
+        self._changed()
 
     async def add_partitions(self, topic: str, new_total: int) -> None:
         self._refuse_if_read_only("adding partitions")
@@ -205,6 +231,7 @@ class AdminService:
                                                  **self._kw)
             await self._wait(futs[topic])
         await self._guard(f"adding partitions to {topic}", work())
+        self._changed()
 
     async def delete_records(self, topic: str, before: dict[int, int]) -> dict[int, int]:
         """Delete records below an offset per partition (-1 = everything: purge); returns the new low watermarks."""
@@ -216,7 +243,10 @@ class AdminService:
                 res = await self._wait(fut)
                 out[tp.partition] = int(getattr(res, "low_watermark", getattr(res, "offset", -1)))
             return out
-        return await self._guard(f"deleting records of {topic}", work())
+        try:
+            return await self._guard(f"deleting records of {topic}", work())
+        finally:
+            self._changed()
 
     # -- configs ---------------------------------------------------------------------------
 
@@ -240,14 +270,15 @@ class AdminService:
                                                          **self._kw)
             await self._wait(next(iter(futs.values())))
         await self._guard(f"changing the configs of {kind} {name}", work())
+        self._changed()
 
     # -- brokers and cluster -------------------------------------------------------------
 
     async def cluster(self) -> ClusterOverview:
         async def work() -> ClusterOverview:
             await wire.probe(self.spec, self.timeout)
-            md = await self._blocking(self._metadata, None)
-            partitions = sum(len(t.partitions) for t in md.topics.values())
+            md = await self._cluster_metadata()
+            partitions = await self._blocking(lambda: sum(len(t.partitions) for t in md.topics.values()))
             note = ""
             try:
                 res = await self._wait(self.client.describe_cluster(**self._kw))
@@ -271,7 +302,7 @@ class AdminService:
                                  wire.api_versions(self.spec, broker.host, broker.port, self.timeout))
 
     async def _brokers(self) -> list[BrokerNode]:
-        md = await self._blocking(self._metadata, None)
+        md = await self._cluster_metadata()
         return [BrokerNode(b.id, b.host, b.port) for b in sorted(md.brokers.values(), key=lambda b: b.id)]
 
     async def _log_dirs_raw(self, topics: dict[str, list[int]] | None) -> list[tuple[int, Any]]:
@@ -307,12 +338,11 @@ class AdminService:
     async def health(self, overview: ClusterOverview | None = None) -> HealthVerdict:
         """One verdict: offline partitions, under-min-ISR (against min.insync.replicas), URP, controller."""
         async def work() -> HealthVerdict:
-            md = await self._blocking(self._metadata, None)
-            parts = [PartitionState(t.topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs))
-                     for t in md.topics.values() for p in t.partitions.values()]
+            md = await self._cluster_metadata()
+            parts = await self._blocking(_partition_states, md)
             min_isr = await self._min_isr({p.topic for p in parts if p.under_replicated or p.offline})
             controller = overview.controller_id if overview is not None else md.controller_id
-            return verdict(parts, min_isr, len(md.brokers), controller)
+            return await self._blocking(verdict, parts, min_isr, len(md.brokers), controller)
         return await self._guard("checking cluster health", work())
 
     async def _min_isr(self, topics: Iterable[str]) -> dict[str, int]:
@@ -339,9 +369,13 @@ def _replace(p: PartitionState, **changes: Any) -> PartitionState:
     return dataclasses.replace(p, **changes)
 
 
-def _summaries(client: AdminClient, timeout: float) -> list[TopicSummary]:
-    """Runs in the executor: one Metadata request for every topic, folded into summaries."""
-    md = client.list_topics(timeout=timeout)
+def _partition_states(md: Any) -> list[PartitionState]:
+    return [PartitionState(t.topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs))
+            for t in md.topics.values() for p in t.partitions.values()]
+
+
+def _summaries(md: Any) -> list[TopicSummary]:
+    """Runs in the executor: the cluster's metadata folded into one summary per topic."""
     out = []
     for name, t in md.topics.items():
         parts = t.partitions.values()

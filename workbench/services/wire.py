@@ -23,7 +23,6 @@ import socket
 import ssl
 import struct
 from collections.abc import Callable
-from functools import cache
 from typing import Any
 
 from kio.index import load_request_schema, load_response_schema
@@ -37,14 +36,59 @@ MAX_FRAME = 64 * 1024 * 1024
 _ids = itertools.count(1)
 
 
-@cache
+# Kafka's API names by key (as kafka-broker-api-versions prints them); a static table, because importing kio's
+# schema modules to learn them costs ~100 ms of GIL-holding class creation.
+API_NAMES = {
+    0: "Produce", 1: "Fetch", 2: "ListOffsets", 3: "Metadata", 4: "LeaderAndIsr", 5: "StopReplica",
+    6: "UpdateMetadata", 7: "ControlledShutdown", 8: "OffsetCommit", 9: "OffsetFetch", 10: "FindCoordinator",
+    11: "JoinGroup", 12: "Heartbeat", 13: "LeaveGroup", 14: "SyncGroup", 15: "DescribeGroups", 16: "ListGroups",
+    17: "SaslHandshake", 18: "ApiVersions", 19: "CreateTopics", 20: "DeleteTopics", 21: "DeleteRecords",
+    22: "InitProducerId", 23: "OffsetForLeaderEpoch", 24: "AddPartitionsToTxn", 25: "AddOffsetsToTxn",
+    26: "EndTxn", 27: "WriteTxnMarkers", 28: "TxnOffsetCommit", 29: "DescribeAcls", 30: "CreateAcls",
+    31: "DeleteAcls", 32: "DescribeConfigs", 33: "AlterConfigs", 34: "AlterReplicaLogDirs", 35: "DescribeLogDirs",
+    36: "SaslAuthenticate", 37: "CreatePartitions", 38: "CreateDelegationToken", 39: "RenewDelegationToken",
+    40: "ExpireDelegationToken", 41: "DescribeDelegationToken", 42: "DeleteGroups", 43: "ElectLeaders",
+    44: "IncrementalAlterConfigs", 45: "AlterPartitionReassignments", 46: "ListPartitionReassignments",
+    47: "OffsetDelete", 48: "DescribeClientQuotas", 49: "AlterClientQuotas", 50: "DescribeUserScramCredentials",
+    51: "AlterUserScramCredentials", 52: "Vote", 53: "BeginQuorumEpoch", 54: "EndQuorumEpoch", 55: "DescribeQuorum",
+    56: "AlterPartition", 57: "UpdateFeatures", 58: "Envelope", 59: "FetchSnapshot", 60: "DescribeCluster",
+    61: "DescribeProducers", 62: "BrokerRegistration", 63: "BrokerHeartbeat", 64: "UnregisterBroker",
+    65: "DescribeTransactions", 66: "ListTransactions", 67: "AllocateProducerIds", 68: "ConsumerGroupHeartbeat",
+    69: "ConsumerGroupDescribe", 70: "ControllerRegistration", 71: "GetTelemetrySubscriptions",
+    72: "PushTelemetry", 73: "AssignReplicasToDirs", 74: "ListClientMetricsResources", 75: "DescribeTopicPartitions",
+    76: "ShareGroupHeartbeat", 77: "ShareGroupDescribe", 78: "ShareFetch", 79: "ShareAcknowledge",
+    80: "AddRaftVoter", 81: "RemoveRaftVoter", 82: "UpdateRaftVoter", 83: "InitializeShareGroupState",
+    84: "ReadShareGroupState", 85: "WriteShareGroupState", 86: "DeleteShareGroupState",
+    87: "ReadShareGroupStateSummary", 88: "StreamsGroupHeartbeat", 89: "StreamsGroupDescribe",
+    90: "DescribeShareGroupOffsets", 91: "AlterShareGroupOffsets", 92: "DeleteShareGroupOffsets",
+}
+
+
 def api_name(api_key: int) -> str:
-    for version in range(0, 20):
-        try:
-            return str(load_request_schema(api_key, version).__name__).removesuffix("Request")
-        except Exception:  # kio raises its own lookup errors for versions it lacks
-            continue
-    return f"Unknown({api_key})"
+    return API_NAMES.get(api_key, f"Unknown({api_key})")
+
+
+def preload() -> None:
+    """Import the schemas this module uses (blocking, ~0.1 s once): call it off the GUI thread before first use."""
+    for key, versions in ((API_VERSIONS, (0,)), (DESCRIBE_LOG_DIRS, (1, 2, 3, 4)), (SASL_HANDSHAKE, (1,)),
+                          (SASL_AUTHENTICATE, (1,))):
+        for v in versions:
+            for cls in (load_request_schema(key, v), load_response_schema(key, v)):
+                entity_writer(cls) if cls.__name__.endswith("Request") else entity_reader(cls)
+                entity_reader(cls.__header_schema__) if not cls.__name__.endswith("Request") else \
+                    entity_writer(cls.__header_schema__)
+
+
+_preloaded: asyncio.Future[None] | None = None
+
+
+async def ensure_preloaded() -> None:
+    global _preloaded
+    if _preloaded is None or (_preloaded.done() and _preloaded.exception() is not None):
+        from workbench.services.threads import EXECUTOR
+
+        _preloaded = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(EXECUTOR, preload))
+    await asyncio.shield(_preloaded)
 
 
 def _build(cls: type, values: dict[str, Any]) -> Any:
@@ -67,6 +111,7 @@ class BrokerConnection:
 
     @classmethod
     async def open(cls, spec: ConnectionSpec, host: str, port: int, timeout: float) -> BrokerConnection:
+        await ensure_preloaded()
         ctx = tls_context(spec) if spec.tls else None
         reader, writer = await asyncio.wait_for(
             asyncio.open_connection(host, port, ssl=ctx, server_hostname=host if ctx else None), timeout)
