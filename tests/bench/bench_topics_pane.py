@@ -64,6 +64,12 @@ def run_pane(bootstrap: str, expected: int) -> dict[str, Any]:
     loop = qasync.QEventLoop(app)
     loop.set_default_executor(EXECUTOR)
     asyncio.set_event_loop(loop)
+    if os.environ.get("WB_BENCH_SLOW_CALLBACKS"):
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        loop.set_debug(True)
+        loop.slow_callback_duration = 0.02
     home = Path(tempfile.mkdtemp(prefix="wb-bench-"))
     store = Store(home / "wb.db", SecretStore())
     window = MainWindow(store, LocalBroker(home / "local"))

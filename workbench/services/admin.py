@@ -130,7 +130,16 @@ class AdminService:
                 self._metadata_inflight = None
             raise
         self._metadata_cache = (loop.time(), md)
+        # drop it after the reuse window: 10,000 topics of metadata objects otherwise stay alive and make every
+        # full garbage collection (which pauses the GUI thread) slower
+        loop.call_later(METADATA_REUSE_S, self._expire_metadata, md)
         return md
+
+    def _expire_metadata(self, md: Any) -> None:
+        if self._metadata_cache is not None and self._metadata_cache[1] is md:
+            self._metadata_cache = None
+        if self._metadata_inflight is not None and self._metadata_inflight.done():
+            self._metadata_inflight = None
 
     def _changed(self) -> None:
         self._metadata_cache = None
@@ -339,10 +348,11 @@ class AdminService:
         """One verdict: offline partitions, under-min-ISR (against min.insync.replicas), URP, controller."""
         async def work() -> HealthVerdict:
             md = await self._cluster_metadata()
-            parts = await self._blocking(_partition_states, md)
-            min_isr = await self._min_isr({p.topic for p in parts if p.under_replicated or p.offline})
+            # only the partitions at risk come back to this thread (usually none of 100,000)
+            risky, total = await self._blocking(_risky_partitions, md)
+            min_isr = await self._min_isr({p.topic for p in risky})
             controller = overview.controller_id if overview is not None else md.controller_id
-            return await self._blocking(verdict, parts, min_isr, len(md.brokers), controller)
+            return verdict(risky, min_isr, len(md.brokers), controller, total=total)
         return await self._guard("checking cluster health", work())
 
     async def _min_isr(self, topics: Iterable[str]) -> dict[str, int]:
@@ -369,9 +379,15 @@ def _replace(p: PartitionState, **changes: Any) -> PartitionState:
     return dataclasses.replace(p, **changes)
 
 
-def _partition_states(md: Any) -> list[PartitionState]:
-    return [PartitionState(t.topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs))
-            for t in md.topics.values() for p in t.partitions.values()]
+def _risky_partitions(md: Any) -> tuple[list[PartitionState], int]:
+    """Runs in the executor: offline or under-replicated partitions, and how many partitions there are."""
+    risky, total = [], 0
+    for t in md.topics.values():
+        for p in t.partitions.values():
+            total += 1
+            if p.leader < 0 or len(p.isrs) < len(p.replicas):
+                risky.append(PartitionState(t.topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs)))
+    return risky, total
 
 
 def _summaries(md: Any) -> list[TopicSummary]:

@@ -27,7 +27,8 @@ def _plural(n: int, word: str) -> str:
 
 
 def verdict(parts: Sequence[PartitionState], min_isr: dict[str, int], brokers: int,
-            controller_id: int) -> HealthVerdict:
+            controller_id: int, total: int | None = None) -> HealthVerdict:
+    """`parts` may be every partition, or only those at risk with `total` the number of all partitions."""
     offline = tuple(p for p in parts if p.offline)
     urp = tuple(p for p in parts if p.under_replicated and not p.offline)
     under_min = tuple(p for p in urp if len(p.isr) < min_isr.get(p.topic, 1))
@@ -46,5 +47,6 @@ def verdict(parts: Sequence[PartitionState], min_isr: dict[str, int], brokers: i
     if urp:
         return HealthVerdict("warning", f"{_plural(len(urp), 'partition')} under-replicated (a replica is out of "
                                         f"sync): {_names(urp)}.", **common)
-    return HealthVerdict("healthy", f"All {_plural(len(parts), 'partition')} on {_plural(brokers, 'broker')} "
+    count = len(parts) if total is None else total
+    return HealthVerdict("healthy", f"All {_plural(count, 'partition')} on {_plural(brokers, 'broker')} "
                                     "have a leader and a full ISR.", **common)
