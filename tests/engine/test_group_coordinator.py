@@ -1,0 +1,240 @@
+"""The group coordinator's state machine with an injected clock: no sockets, no sleeps."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable
+from typing import Any
+
+import pytest
+from kio.schema.errors import ErrorCode
+
+from engine.coordinator import formats
+from engine.coordinator.coordinator import GroupCoordinator
+from engine.coordinator.group import Group, GroupState, IllegalTransition
+
+E = ErrorCode
+pytestmark = pytest.mark.timeout(30)  # a future that never resolves must fail the test, not hang the suite
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+class ListJournal:
+    def __init__(self) -> None:
+        self.records: list[tuple[str, bytes, bytes | None]] = []
+
+    def append(self, group: str, records: list[tuple[bytes, bytes | None]]) -> None:
+        self.records += [(group, k, v) for k, v in records]
+
+
+def make(delay_ms: int = 500) -> tuple[GroupCoordinator, Clock, ListJournal]:
+    clock, journal = Clock(), ListJournal()
+    return GroupCoordinator(journal=journal, clock=clock, wall_ms=lambda: 42, initial_rebalance_delay_ms=delay_ms,
+                            min_session_timeout_ms=1000), clock, journal
+
+
+def join(c: GroupCoordinator, member_id: str = "", instance: str | None = None, proto: bytes = b"m",
+         v4: bool = True, session: int = 10_000, rebalance: int = 20_000) -> Awaitable[dict[str, Any]]:
+    return c.join(group_id="g", member_id=member_id, group_instance_id=instance, client_id="cli", client_host="/h",
+                  session_timeout_ms=session, rebalance_timeout_ms=rebalance, protocol_type="consumer",
+                  protocols=[("range", proto)], require_known_member=v4)
+
+
+async def first_member(c: GroupCoordinator) -> str:
+    r = await join(c)
+    assert r["error_code"] == E.member_id_required
+    return str(r["member_id"])
+
+
+async def stable_pair(c: GroupCoordinator) -> tuple[str, str, int]:
+    """Two members in one generation: both join within the initial rebalance delay."""
+    a, b = await first_member(c), await first_member(c)
+    ja, jb = asyncio.ensure_future(join(c, a)), asyncio.ensure_future(join(c, b))
+    await asyncio.sleep(0)
+    assert not ja.done(), "held by the initial rebalance delay"
+    clock = c.clock
+    assert isinstance(clock, Clock)
+    clock.now += 1
+    c.tick()
+    ra, rb = await asyncio.gather(ja, jb)
+    assert ra["leader"] == rb["leader"] == a
+    assert [m["member_id"] for m in ra["members"]] == [a, b] and rb["members"] == []
+    gen = ra["generation_id"]
+    sa, sb = await asyncio.gather(c.sync(group_id="g", generation=gen, member_id=a, group_instance_id=None,
+                                         assignments=[(a, b"A"), (b, b"B")]),
+                                  c.sync(group_id="g", generation=gen, member_id=b, group_instance_id=None,
+                                         assignments=[]))
+    assert (sa["assignment"], sb["assignment"]) == (b"A", b"B")
+    assert c.groups["g"].state is GroupState.STABLE
+    return a, b, gen
+
+
+def test_member_id_required_then_join_and_sync() -> None:
+    async def go() -> None:
+        c, _clock, journal = make()
+        a, b, gen = await stable_pair(c)
+        assert gen == 1
+        assert any(k == formats.group_key("g") for _g, k, _v in journal.records), "generation persisted"
+        value = formats.parse_group_value(next(v for _g, k, v in journal.records if k == formats.group_key("g") and v))
+        assert [m.member_id for m in value.members] == [a, b] and value.members[1].assignment == b"B"
+    asyncio.run(go())
+
+
+def test_heartbeat_errors() -> None:
+    async def go() -> None:
+        c, _clock, _j = make()
+        a, b, gen = await stable_pair(c)
+        assert c.heartbeat("g", gen, a, None) is E.none
+        assert c.heartbeat("g", gen, "nobody", None) is E.unknown_member_id
+        assert c.heartbeat("g", gen + 1, a, None) is E.illegal_generation
+        assert c.heartbeat("other", gen, a, None) is E.unknown_member_id
+        pending = asyncio.ensure_future(join(c, a))  # the leader rejoins: a rebalance starts
+        await asyncio.sleep(0)
+        assert c.groups["g"].state is GroupState.PREPARING_REBALANCE
+        assert c.heartbeat("g", gen, b, None) is E.rebalance_in_progress
+        r = await asyncio.gather(pending, join(c, b))
+        assert r[0]["generation_id"] == gen + 1
+    asyncio.run(go())
+
+
+def test_session_expiry_hands_partitions_over() -> None:
+    async def go() -> None:
+        c, clock, _j = make()
+        a, b, gen = await stable_pair(c)
+        clock.now += 5
+        assert c.heartbeat("g", gen, a, None) is E.none
+        clock.now += 6  # b has not heartbeaten for 11 s > 10 s
+        c.tick()
+        g = c.groups["g"]
+        assert b not in g.members and g.state is GroupState.PREPARING_REBALANCE
+        r = await join(c, a)
+        assert r["generation_id"] == gen + 1 and [m["member_id"] for m in r["members"]] == [a]
+    asyncio.run(go())
+
+
+def test_rebalance_timeout_removes_members_that_do_not_rejoin() -> None:
+    async def go() -> None:
+        c, clock, _j = make()
+        a, b, gen = await stable_pair(c)
+        pending = asyncio.ensure_future(join(c, a))
+        await asyncio.sleep(0)
+        for _ in range(3):
+            clock.now += 5
+            assert c.heartbeat("g", gen, b, None) is E.rebalance_in_progress  # alive, but never rejoins
+            c.tick()
+        assert not pending.done()
+        clock.now += 10  # past the 20 s rebalance timeout
+        c.tick()
+        r = await pending
+        assert r["error_code"] == E.none and [m["member_id"] for m in r["members"]] == [a]
+        assert b not in c.groups["g"].members
+    asyncio.run(go())
+
+
+def test_leave_group_and_last_member_leaves_empty() -> None:
+    async def go() -> None:
+        c, _clock, _j = make()
+        a, b, _gen = await stable_pair(c)
+        _top, results = c.leave("g", [(b, None), ("ghost", None)])
+        assert results == [E.none, E.unknown_member_id]
+        assert c.groups["g"].state is GroupState.PREPARING_REBALANCE
+        r = await join(c, a)
+        assert r["members"][0]["member_id"] == a
+        c.leave("g", [(a, None)])
+        assert c.groups["g"].state is GroupState.EMPTY
+    asyncio.run(go())
+
+
+def test_initial_rebalance_delay_waits_for_more_members() -> None:
+    async def go() -> None:
+        c, clock, _j = make(delay_ms=3000)
+        first = asyncio.ensure_future(join(c, v4=False))
+        await asyncio.sleep(0)
+        clock.now += 2
+        second = asyncio.ensure_future(join(c, v4=False))
+        await asyncio.sleep(0)
+        c.tick()
+        assert not first.done() and not second.done()
+        clock.now += 3.1
+        c.tick()
+        r1, r2 = await asyncio.gather(first, second)
+        assert r1["generation_id"] == r2["generation_id"] == 1
+        assert len(r1["members"]) + len(r2["members"]) == 2
+    asyncio.run(go())
+
+
+def test_static_member_rejoining_fences_the_old_id() -> None:
+    async def go() -> None:
+        c, _clock, _j = make(delay_ms=0)
+        r = await join(c, instance="i-1")
+        old = r["member_id"]
+        assert r["error_code"] == E.none
+        await c.sync(group_id="g", generation=r["generation_id"], member_id=old, group_instance_id="i-1",
+                     assignments=[(old, b"X")])
+        r2 = await join(c, instance="i-1")
+        assert r2["member_id"] != old
+        assert c.heartbeat("g", r["generation_id"], old, "i-1") is E.unknown_member_id
+        assert c.heartbeat("g", r2["generation_id"], r2["member_id"], "i-1") is E.none
+    asyncio.run(go())
+
+
+def test_commit_rules() -> None:
+    async def go() -> None:
+        c, _clock, journal = make()
+        assert c.commit("g", -1, "", None, [("t", 0, 5, -1, "meta")]) == [E.none]
+        assert c.fetch_offsets("g", None)[0][1][0][1].metadata == "meta"  # type: ignore[union-attr]
+        a, _b, gen = await stable_pair(c)
+        assert c.commit("g", -1, "", None, [("t", 0, 1, -1, None)]) == [E.unknown_member_id]
+        assert c.commit("g", gen + 1, a, None, [("t", 0, 1, -1, None)]) == [E.illegal_generation]
+        assert c.commit("g", gen, a, None, [("t", 0, 7, 3, "x" * 5000)]) == [E.offset_metadata_too_large]
+        assert c.commit("g", gen, a, None, [("t", 1, 9, 3, None)]) == [E.none]
+        pending = asyncio.ensure_future(join(c, a))
+        await asyncio.sleep(0)
+        assert c.commit("g", gen, a, None, [("t", 1, 10, 3, None)]) == [E.none], "allowed while preparing"
+        pending.cancel()
+        assert c.delete_group("g") is E.non_empty_group
+        assert c.delete_group("nope") is E.group_id_not_found
+        fresh = GroupCoordinator(journal=ListJournal(), clock=Clock())
+        fresh.replay((k, v) for _g, k, v in journal.records)
+        got = dict(fresh.fetch_offsets("g", None))["t"]
+        assert {p: v.offset for p, v in got if v} == {0: 5, 1: 10}
+    asyncio.run(go())
+
+
+def test_delete_group_writes_tombstones_that_replay_honours() -> None:
+    c, _clock, journal = make()
+    c.commit("g", -1, "", None, [("t", 0, 5, -1, None)])
+    assert c.delete_group("g") is E.none
+    fresh = GroupCoordinator(journal=ListJournal(), clock=Clock())
+    fresh.replay((k, v) for _g, k, v in journal.records)
+    assert fresh.fetch_offsets("g", None) == [] and "g" not in fresh.groups
+
+
+def test_transitions_are_checked() -> None:
+    g = Group("g")
+    with pytest.raises(IllegalTransition):
+        g.transition(GroupState.STABLE)
+    g.transition(GroupState.PREPARING_REBALANCE)
+    g.transition(GroupState.COMPLETING_REBALANCE)
+    g.transition(GroupState.STABLE)
+
+
+@pytest.mark.parametrize(("text", "java"), [("", 0), ("a", 97), ("test", 3556498), ("hello", 99162322),
+                                            ("console-consumer-12345", 158455506),
+                                            ("\u00e9\U0001F600x", 61901292)])  # values printed by Java 17
+def test_java_string_hash(text: str, java: int) -> None:
+    assert formats.java_hash(text) == java
+
+
+def test_offset_formats_round_trip() -> None:
+    key = formats.offset_key("g", "t", 3)
+    assert formats.parse_key(key) == formats.OffsetKey("g", "t", 3)
+    value = formats.OffsetValue(17, 2, "m", 99)
+    assert formats.parse_offset_value(formats.offset_value(value)) == value
+    assert key[:2] == b"\x00\x01" and formats.group_key("g")[:2] == b"\x00\x02"
