@@ -43,11 +43,24 @@ def parse_args(argv: list[str]) -> tuple[dict[str, str], argparse.Namespace]:
     return settings, args
 
 
+def raise_open_files_limit() -> None:
+    """Every partition keeps its active segment open: allow as many files as the system lets us."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if hard == resource.RLIM_INFINITY or soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard if hard != resource.RLIM_INFINITY else 1 << 20, hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 async def serve(settings: dict[str, str]) -> int:
     from engine.broker import Broker, BrokerError
     from engine.server import KafkaServer
 
     started = time.monotonic()
+    raise_open_files_limit()
     config = load_broker_config(settings)
     log = logging.getLogger("engine")
     for name in config.ignored:

@@ -155,6 +155,7 @@ class Broker:
         for p in self.partitions.values():
             p.close()
         self.partitions.clear()
+        os.sync()  # one flush of every index and marker written above
         if self.catalog is not None:
             self.catalog.close()
             self.catalog = None

@@ -133,9 +133,10 @@ class TimeIndex:
 
 
 def _write_atomically(path: Path, data: bytes) -> None:
+    # No fsync per file: a broker with thousands of partitions would take minutes to stop.
+    # The rename is atomic, the broker syncs the file system once at shutdown, and a
+    # torn or missing index is rebuilt from the log when it is opened.
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as f:
         f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
     os.replace(tmp, path)
