@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 
 import qasync
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -33,6 +34,10 @@ def run(argv: list[str]) -> int:
     loop.call_soon(window.start)
     closed = asyncio.Event()
     app.aboutToQuit.connect(closed.set)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        # A terminal's Ctrl+C, a logout or `kill` takes the same way out as closing the window,
+        # so the Local broker is stopped (or kept, if the user chose so) instead of orphaned.
+        loop.add_signal_handler(sig, app.quit)
     try:
         with loop:
             loop.run_until_complete(closed.wait())
