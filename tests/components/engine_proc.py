@@ -14,14 +14,10 @@ from pathlib import Path
 
 import pytest
 
+from tests.components.process import die_with_parent, free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 30.0
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def api_versions_answers(host: str, port: int, timeout: float = 1.0) -> bool:
@@ -63,7 +59,8 @@ class EngineProcess:
             args += ["--override", f"{k}={v}"]
         started = time.monotonic()
         with open(self.log_path, "ab") as log:
-            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                                         preexec_fn=die_with_parent)
         deadline = started + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

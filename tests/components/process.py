@@ -11,6 +11,17 @@ from collections.abc import Callable
 from pathlib import Path
 
 
+def die_with_parent() -> None:
+    """preexec_fn: the component gets SIGKILL if the test process dies without tearing down (Linux)."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -37,7 +48,8 @@ class ManagedProcess:
         started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(self.args, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                         env=self.env, cwd=self.cwd, start_new_session=True)
+                                         env=self.env, cwd=self.cwd, start_new_session=True,
+                                         preexec_fn=die_with_parent)
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
