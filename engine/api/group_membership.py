@@ -32,9 +32,10 @@ async def find_coordinator(ctx: RequestContext, req: Any) -> dict[str, Any]:
 
     def one(key: str) -> dict[str, Any]:
         if key_type != GROUP_KEY:
+            # Not retriable, so a transactional producer fails at once with this sentence instead of retrying.
             return {"key": key, "node_id": -1, "host": "", "port": -1,
-                    "error_code": ErrorCode.coordinator_not_available,
-                    "error_message": "This broker has no transaction coordinator"}
+                    "error_code": ErrorCode.transactional_id_authorization_failed,
+                    "error_message": "Transactions are not supported by this broker"}
         assert broker.journal is not None
         broker.journal.ensure_topic()
         return {"key": key, "node_id": broker.node_id, "host": host, "port": port, "error_code": 0,

@@ -95,3 +95,16 @@ def test_retention_bytes_deletes_old_segments(engine_factory: Any) -> None:
         watcher.close()
     assert 0 < low < 200 and high == 200
     assert (eng.data_dir / "trimmed-0" / f"{0:020d}.log").exists() is False
+
+
+def test_transactional_producer_fails_fast_with_a_clear_error(engine: Any) -> None:
+    from confluent_kafka import KafkaException
+
+    p = Producer({"bootstrap.servers": engine.bootstrap, "transactional.id": "tx-1"})
+    started = time.monotonic()
+    try:
+        p.init_transactions(30)
+        raise AssertionError("transactions were accepted")
+    except KafkaException as exc:
+        assert exc.args[0].code() == KafkaError.TRANSACTIONAL_ID_AUTHORIZATION_FAILED
+    assert time.monotonic() - started < 10
