@@ -13,6 +13,8 @@ import struct
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from engine.varint import uvarint
+
 _I16 = struct.Struct(">h")
 _I32 = struct.Struct(">i")
 _I64 = struct.Struct(">q")
@@ -29,27 +31,15 @@ class FileRegion(Protocol):
 Chunk = bytes | FileRegion
 
 
-def _uvarint(n: int) -> bytes:
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _string(s: str, flexible: bool) -> bytes:
     raw = s.encode()
-    return (_uvarint(len(raw) + 1) if flexible else _I16.pack(len(raw))) + raw
+    return (uvarint(len(raw) + 1) if flexible else _I16.pack(len(raw))) + raw
 
 
 def _array_len(n: int | None, flexible: bool) -> bytes:
     if n is None:
         return b"\x00" if flexible else _I32.pack(-1)
-    return _uvarint(n + 1) if flexible else _I32.pack(n)
+    return uvarint(n + 1) if flexible else _I32.pack(n)
 
 
 def records_length(records: bytes | FileRegion) -> int:
@@ -89,7 +79,7 @@ def encode_fetch_response(version: int, correlation_id: int, body: Mapping[str, 
                 out += _I32.pack(int(p.get("preferred_read_replica", -1)))
             records: bytes | FileRegion = p.get("records") or b""
             n = records_length(records)
-            out += _uvarint(n + 1) if flexible else _I32.pack(n)
+            out += uvarint(n + 1) if flexible else _I32.pack(n)
             if isinstance(records, bytes | bytearray):
                 out += records
             elif n:

@@ -17,6 +17,7 @@ import cramjam
 import crc32c
 
 from engine.storage.batch import CRC_START, HEADER, HEADER_SIZE, parse_header
+from engine.varint import zigzag
 
 NONE, GZIP, SNAPPY, LZ4, ZSTD = 0, 1, 2, 3, 4
 XERIAL_MAGIC = b"\x82SNAPPY\x00"
@@ -129,21 +130,8 @@ def record_timestamps(batch: bytes) -> Iterator[tuple[int, int]]:
         yield r.offset, r.timestamp
 
 
-def _zz(n: int) -> bytes:
-    n = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
-
-
 def _zz_bytes(b: bytes | None) -> bytes:
-    return _zz(-1) if b is None else _zz(len(b)) + b
+    return zigzag(-1) if b is None else zigzag(len(b)) + b
 
 
 def build_batch(records: Sequence[tuple[bytes | None, bytes | None, Sequence[tuple[str, bytes | None]], int]], *,
@@ -156,10 +144,10 @@ def build_batch(records: Sequence[tuple[bytes | None, bytes | None, Sequence[tup
     body = bytearray()
     for i, (key, value, headers, ts) in enumerate(records):
         rec = bytearray(b"\x00")
-        rec += _zz(ts - base_ts) + _zz(i) + _zz_bytes(key) + _zz_bytes(value) + _zz(len(headers))
+        rec += zigzag(ts - base_ts) + zigzag(i) + _zz_bytes(key) + _zz_bytes(value) + zigzag(len(headers))
         for hk, hv in headers:
             rec += _zz_bytes(hk.encode()) + _zz_bytes(hv)
-        body += _zz(len(rec)) + rec
+        body += zigzag(len(rec)) + rec
     payload = compress(compression, bytes(body))
     max_ts = max(r[3] for r in records)
     attrs = attributes | compression

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.components.kafka_tools import LOG4J, kafka_libs
-from tests.components.process import ManagedProcess, free_port
+from tests.components.process import ManagedProcess, ProcessBacked, free_port
 from tests.components.zk_server import ZooKeeper, start_zookeeper
 
 ZK_MODE_VERSION = "3.9.1"
@@ -28,21 +28,13 @@ COMMON = {
 
 
 @dataclasses.dataclass
-class KafkaBroker:
+class KafkaBroker(ProcessBacked):
     name: str
     version: str
     bootstrap: str
     zookeeper: str | None
     process: ManagedProcess
     zk_server: ZooKeeper | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def startup_seconds(self) -> float:
-        return self.process.startup_seconds
 
     def close(self) -> None:
         self.process.stop()

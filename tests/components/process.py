@@ -85,6 +85,30 @@ class ManagedProcess:
             proc.wait(10)
 
 
+def wait_until(cond: Callable[[], object], timeout: float, what: str) -> None:
+    """Poll a condition every 50 ms, at most timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+class ProcessBacked:
+    """pid and start-up time of a component object holding a ManagedProcess as `process`."""
+
+    process: ManagedProcess
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    @property
+    def startup_seconds(self) -> float:
+        return self.process.startup_seconds
+
+
 def four_letter_word(host: str, port: int, word: str, timeout: float = 2.0) -> str:
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(word.encode())

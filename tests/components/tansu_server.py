@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.components.kafka_server import broker_ready
-from tests.components.process import ManagedProcess, free_port
+from tests.components.process import ManagedProcess, ProcessBacked, free_port
 
 
 def tansu_binary() -> Path:
@@ -25,20 +25,12 @@ def tansu_binary() -> Path:
 
 
 @dataclasses.dataclass
-class TansuBroker:
+class TansuBroker(ProcessBacked):
     bootstrap: str
     process: ManagedProcess
     version: str
     name: str = "tansu"
     zookeeper: str | None = None
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def startup_seconds(self) -> float:
-        return self.process.startup_seconds
 
     def close(self) -> None:
         self.process.stop()

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.components.process import ManagedProcess, four_letter_word, free_port
+from tests.components.process import ManagedProcess, ProcessBacked, four_letter_word, free_port
 
 ZK_JAR = Path("/usr/share/java/zookeeper.jar")
 
 
 @dataclasses.dataclass
-class ZooKeeper:
+class ZooKeeper(ProcessBacked):
     host: str
     port: int
     process: ManagedProcess
@@ -25,14 +25,6 @@ class ZooKeeper:
     @property
     def connect(self) -> str:
         return f"{self.host}:{self.port}"
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    @property
-    def startup_seconds(self) -> float:
-        return self.process.startup_seconds
 
 
 def start_zookeeper(workdir: Path) -> ZooKeeper:

@@ -10,7 +10,8 @@ import pytest
 from confluent_kafka import ConsumerGroupTopicPartitions, TopicPartition
 from confluent_kafka.admin import AdminClient
 
-from tests.engine.test_groups_clients import GROUP_OVERRIDES, MemberProcess, wait_for
+from tests.components.process import wait_until
+from tests.engine.test_groups_clients import GROUP_OVERRIDES, MemberProcess
 
 pytestmark = pytest.mark.slow
 
@@ -111,7 +112,7 @@ def test_reset_of_an_active_group_is_refused(setup: tuple[Any, Any]) -> None:
     before = committed(eng)
     member = MemberProcess("confluent", eng.bootstrap, "cgt", "cg")
     try:
-        wait_for(lambda: member.assigned == [0, 1], 60, "the member to own both partitions")
+        wait_until(lambda: member.assigned == [0, 1], 60, "the member to own both partitions")
         res = cli.run("kafka-consumer-groups", "--bootstrap-server", eng.bootstrap, "--reset-offsets", "--group",
                       "cg", "--topic", "cgt", "--to-earliest", "--execute", check=False)
         assert "can only be reset if the group 'cg' is inactive, but the current state is Stable" in (

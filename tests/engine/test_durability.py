@@ -7,13 +7,13 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from pathlib import Path
 from typing import Any
 
 from confluent_kafka import TopicCollection
 from confluent_kafka.admin import AdminClient
 
+from tests.components.process import wait_until
 from tests.engine.conformance import assert_contiguous, assert_same, messages
 from tests.engine.test_client_confluent import consume_all, create_topic, produce
 
@@ -41,15 +41,6 @@ PRODUCER = textwrap.dedent("""
     left = p.flush(150)
     acked.write(f"DONE {left}\\n")
 """)
-
-
-def wait_until(cond: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
 
 
 def describe(bootstrap: str, topic: str) -> Any:

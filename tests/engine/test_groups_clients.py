@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from confluent_kafka import Producer
 
+from tests.components.process import wait_until
 from tests.engine.test_client_confluent import create_topic
 
 MEMBER = Path(__file__).with_name("group_member.py")
@@ -64,15 +65,6 @@ class MemberProcess:
             self.proc.stdout.close()
 
 
-def wait_for(cond: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-
-
 def covers_all(members: list[MemberProcess], partitions: int) -> bool:
     seen: list[int] = []
     for m in members:
@@ -106,22 +98,22 @@ def test_group_rebalances_and_commits(engine_factory: Any, client: str) -> None:
     members = [MemberProcess(client, eng.bootstrap, topic, group) for _ in range(3)]
     everyone = list(members)
     try:
-        wait_for(lambda: covers_all(members, parts) and all(m.assigned for m in members), 60,
+        wait_until(lambda: covers_all(members, parts) and all(m.assigned for m in members), 60,
                  "three members to share six partitions")
         produce(eng.bootstrap, topic, 0, 60, parts)
-        wait_for(lambda: len(committed_pairs(everyone)) >= 60, 60, "60 messages committed")
+        wait_until(lambda: len(committed_pairs(everyone)) >= 60, 60, "60 messages committed")
         leaving = members.pop(0)
         leaving.terminate()
         assert leaving.closed
-        wait_for(lambda: covers_all(members, parts), 60, "the two remaining members to take over")
+        wait_until(lambda: covers_all(members, parts), 60, "the two remaining members to take over")
         produce(eng.bootstrap, topic, 60, 60, parts)
-        wait_for(lambda: len(committed_pairs(everyone)) >= 120, 60, "120 messages committed")
+        wait_until(lambda: len(committed_pairs(everyone)) >= 120, 60, "120 messages committed")
         killed = members.pop(0)
         killed.kill()
-        wait_for(lambda: covers_all(members, parts) and members[0].assigned == list(range(parts)), 60,
+        wait_until(lambda: covers_all(members, parts) and members[0].assigned == list(range(parts)), 60,
                  "the last member to take over after the session timeout")
         produce(eng.bootstrap, topic, 120, 60, parts)
-        wait_for(lambda: len(set(committed_pairs(everyone))) >= 180, 60, "180 messages committed")
+        wait_until(lambda: len(set(committed_pairs(everyone))) >= 180, 60, "180 messages committed")
         members[0].terminate()
     finally:
         for m in everyone:
@@ -133,7 +125,7 @@ def test_group_rebalances_and_commits(engine_factory: Any, client: str) -> None:
     produce(eng.bootstrap, topic, 180, 12, parts)
     after = MemberProcess(client, eng.bootstrap, topic, group)
     try:
-        wait_for(lambda: len(committed_pairs([after])) >= 12, 60, "the new messages after a restart")
+        wait_until(lambda: len(committed_pairs([after])) >= 12, 60, "the new messages after a restart")
         time.sleep(0.5)  # a window in which re-delivered old messages would show up
         after.terminate()
     finally:
