@@ -16,7 +16,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from PySide6.QtCore import (
-    QAbstractTableModel,
     QModelIndex,
     QPersistentModelIndex,
     QSortFilterProxyModel,
@@ -47,6 +46,7 @@ from PySide6.QtWidgets import (
 
 from workbench.errors import Problem
 from workbench.services.model import ConfigValue, PartitionState, TopicSummary
+from workbench.ui.models import HeaderedTableModel
 from workbench.ui.theme import colour
 from workbench.ui.widgets import ProblemBanner, TypedConfirmDialog, human_bytes
 
@@ -55,24 +55,16 @@ CHUNK = 2000
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
-class TopicTableModel(QAbstractTableModel):
-    HEADERS = ("Topic", "Partitions", "Replicas", "URP", "Offline")
+class TopicTableModel(HeaderedTableModel):
+    headers = ("Topic", "Partitions", "Replicas", "URP", "Offline")
 
     def __init__(self) -> None:
         super().__init__()
         self.topics: list[TopicSummary] = []
         self._text: list[tuple[str, ...]] = []
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.topics)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.topics)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.topics):
@@ -168,23 +160,15 @@ class TopicFilterProxy(QSortFilterProxyModel):
                 self.set_query(self._query)
 
 
-class PartitionTableModel(QAbstractTableModel):
-    HEADERS = ("Partition", "Leader", "Replicas", "ISR", "Low watermark", "High watermark", "Messages", "Size")
+class PartitionTableModel(HeaderedTableModel):
+    headers = ("Partition", "Leader", "Replicas", "ISR", "Low watermark", "High watermark", "Messages", "Size")
 
     def __init__(self) -> None:
         super().__init__()
         self.rows: list[PartitionState] = []
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def set_rows(self, rows: list[PartitionState]) -> None:
         self.beginResetModel()
@@ -214,10 +198,10 @@ class PartitionTableModel(QAbstractTableModel):
         return None
 
 
-class ConfigTableModel(QAbstractTableModel):
+class ConfigTableModel(HeaderedTableModel):
     """Configs of one topic: value editable; overrides in bold; changes kept until saved."""
 
-    HEADERS = ("Name", "Value", "Default", "Source")
+    headers = ("Name", "Value", "Default", "Source")
 
     def __init__(self) -> None:
         super().__init__()
@@ -225,16 +209,8 @@ class ConfigTableModel(QAbstractTableModel):
         self.changes: dict[str, str | None] = {}
         self.read_only = False
 
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.HEADERS)
-
-    def headerData(self, section: int, orientation: Qt.Orientation, role: int = DISPLAY) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.HEADERS):
-            return self.HEADERS[section]
-        return None
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def set_rows(self, rows: list[ConfigValue]) -> None:
         self.beginResetModel()

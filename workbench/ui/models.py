@@ -13,17 +13,16 @@ Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
-class RowTableModel(QAbstractTableModel):
-    """Rows of strings; an optional state per row ("critical", "warning", ...) colours its background."""
+class HeaderedTableModel(QAbstractTableModel):
+    """The part every flat table shares: fixed column headers and a row count from `row_count()`."""
 
-    def __init__(self, headers: Sequence[str]) -> None:
-        super().__init__()
-        self.headers = tuple(headers)
-        self.rows: list[tuple[str, ...]] = []
-        self.states: list[str] = []
+    headers: tuple[str, ...] = ()
+
+    def row_count(self) -> int:
+        raise NotImplementedError
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self.rows)
+        return 0 if parent.isValid() else self.row_count()
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self.headers)
@@ -32,6 +31,19 @@ class RowTableModel(QAbstractTableModel):
         if orientation == Qt.Orientation.Horizontal and role == DISPLAY and 0 <= section < len(self.headers):
             return self.headers[section]
         return None
+
+
+class RowTableModel(HeaderedTableModel):
+    """Rows of strings; an optional state per row ("critical", "warning", ...) colours its background."""
+
+    def __init__(self, headers: Sequence[str]) -> None:
+        super().__init__()
+        self.headers = tuple(headers)
+        self.rows: list[tuple[str, ...]] = []
+        self.states: list[str] = []
+
+    def row_count(self) -> int:
+        return len(self.rows)
 
     def data(self, index: Index, role: int = DISPLAY) -> Any:
         if not index.isValid() or not 0 <= index.row() < len(self.rows):
