@@ -135,6 +135,8 @@ class Broker:
             initial_rebalance_delay_ms=int(self.config["group.initial.rebalance.delay.ms"]),
             min_session_timeout_ms=int(self.config["group.min.session.timeout.ms"]),
             max_session_timeout_ms=int(self.config["group.max.session.timeout.ms"]),
+            offsets_retention_ms=int(self.config["offsets.retention.minutes"]) * 60_000,
+            offsets_retention_check_interval_ms=int(self.config["offsets.retention.check.interval.ms"]),
             topic_exists=lambda t, p: (t, p) in self.partitions)
         self.groups.replay(self.journal.read_all())
 

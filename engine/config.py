@@ -101,6 +101,7 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("offsets.topic.num.partitions", _int, "50", "Partitions of __consumer_offsets.", _at_least(1)),
     Prop("offsets.topic.replication.factor", _int, "1", "Replication factor of __consumer_offsets.", _at_least(1)),
     Prop("offsets.retention.minutes", _int, "10080", "How long committed offsets of an empty group are kept.", _at_least(1)),
+    Prop("offsets.retention.check.interval.ms", _int, "600000", "How often expired offsets are removed.", _at_least(1)),
     Prop("fetch.max.bytes", _int, "57671680", "Largest Fetch response.", _at_least(1024)),
 )
 

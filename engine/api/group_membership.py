@@ -63,7 +63,8 @@ async def sync_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
     result = await coordinator(ctx).sync(
         group_id=req.group_id, generation=int(req.generation_id), member_id=req.member_id,
         group_instance_id=field(req, "group_instance_id"),
-        assignments=[(a.member_id, bytes(a.assignment)) for a in req.assignments])
+        assignments=[(a.member_id, bytes(a.assignment)) for a in req.assignments],
+        protocol_type=field(req, "protocol_type", None), protocol_name=field(req, "protocol_name", None))
     return {"throttle_time": 0, **result}
 
 

@@ -41,7 +41,8 @@ class GroupCoordinator:
     def __init__(self, *, journal: Journal, clock: Callable[[], float] = time.monotonic,
                  wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
                  initial_rebalance_delay_ms: int = 3000, min_session_timeout_ms: int = 6000,
-                 max_session_timeout_ms: int = 1_800_000,
+                 max_session_timeout_ms: int = 1_800_000, offsets_retention_ms: int = 7 * 24 * 3600 * 1000,
+                 offsets_retention_check_interval_ms: int = 600_000,
                  topic_exists: Callable[[str, int], bool] = lambda t, p: True) -> None:
         self.journal = journal
         self.clock = clock
@@ -50,6 +51,9 @@ class GroupCoordinator:
         self.min_session = min_session_timeout_ms
         self.max_session = max_session_timeout_ms
         self.topic_exists = topic_exists
+        self.offsets_retention_ms = offsets_retention_ms
+        self.retention_check_interval = offsets_retention_check_interval_ms / 1000
+        self.next_retention_check = clock() + self.retention_check_interval
         self.groups: dict[str, Group] = {}
         self.offsets: dict[str, dict[tuple[str, int], OffsetValue]] = {}
 
@@ -60,6 +64,11 @@ class GroupCoordinator:
             g = Group(group_id)
             self.groups[group_id] = g
         return g
+
+    def _to(self, group: Group, state: GroupState) -> None:
+        log.debug("group %s: %s -> %s (generation %d, %d members)", group.group_id, group.state.value, state.value,
+                  group.generation, len(group.members))
+        group.transition(state, self.wall_ms())
 
     def _future(self) -> asyncio.Future[dict[str, Any]]:
         return asyncio.get_running_loop().create_future()
@@ -76,13 +85,15 @@ class GroupCoordinator:
             return _join_error(ErrorCode.invalid_group_id, member_id)
         if not self.min_session <= session_timeout_ms <= self.max_session:
             return _join_error(ErrorCode.invalid_session_timeout, member_id)
-        group = self._group(group_id, create=True)
-        assert group is not None
+        group = self._group(group_id, create=not member_id)
+        if group is None:
+            return _join_error(ErrorCode.unknown_member_id, member_id)
         if group.is_(S.DEAD):
             return _join_error(ErrorCode.coordinator_not_available, member_id)
         if not group.supports(protocol_type, protocols):
             return _join_error(ErrorCode.inconsistent_group_protocol, member_id)
         now = self.clock()
+        replaced_static = False
         if not member_id:
             if group_instance_id is not None:
                 old = group.static_members.get(group_instance_id)
@@ -94,6 +105,7 @@ class GroupCoordinator:
                     group.members[new_id] = replaced
                     if group.leader == old:
                         group.leader = new_id
+                    replaced_static = True
                 group.static_members[group_instance_id] = new_id
                 member_id = new_id
             else:
@@ -103,7 +115,7 @@ class GroupCoordinator:
                     return _join_error(ErrorCode.member_id_required, member_id)
         else:
             known = member_id in group.members or member_id in group.pending
-            if group_instance_id is not None and group.static_members.get(group_instance_id) not in (None, member_id):
+            if group.fenced(group_instance_id, member_id):
                 return _join_error(ErrorCode.fenced_instance_id, member_id)
             if not known:
                 return _join_error(ErrorCode.unknown_member_id, member_id)
@@ -122,13 +134,15 @@ class GroupCoordinator:
             member.session_timeout_ms = session_timeout_ms
             member.rebalance_timeout_ms = rebalance_timeout_ms
         member.session_deadline = now + session_timeout_ms / 1000
-        if group.protocol_type is None:
+        if len(group.members) == 1:
             group.protocol_type = protocol_type
         future = self._future()
         member.join_future = future
         if group.is_(S.STABLE) and not changed and member_id != group.leader:
             # A follower rejoining with nothing new: answer with the current generation.
             member.join_future = None
+            if replaced_static:
+                self._store_group(group)  # the new member id of the static member
             return self._join_response(group, member)
         if group.is_(S.EMPTY) or group.is_(S.STABLE) or group.is_(S.COMPLETING_REBALANCE):
             self._prepare_rebalance(group, new_group=group.is_(S.EMPTY))
@@ -143,7 +157,7 @@ class GroupCoordinator:
         if group.is_(S.COMPLETING_REBALANCE):
             for m in group.members.values():
                 _fail_sync(m, ErrorCode.rebalance_in_progress)
-        group.transition(S.PREPARING_REBALANCE)
+        self._to(group, S.PREPARING_REBALANCE)
         timeout = max((m.rebalance_timeout_ms for m in group.members.values()), default=0) / 1000
         group.rebalance_deadline = now + timeout
         group.initial_delay_deadline = min(now + self.initial_delay, group.rebalance_deadline) \
@@ -160,18 +174,17 @@ class GroupCoordinator:
             self._remove_member(group, mid)
         group.initial_delay_deadline = 0.0
         if not group.members:
-            group.transition(S.EMPTY)
+            self._to(group, S.EMPTY)
             group.generation += 1
             group.protocol = None
             group.leader = None
-            group.protocol_type = None
             self._store_group(group)
             return
         group.generation += 1
         group.protocol = group.select_protocol()
         if group.leader not in group.members:
             group.leader = next(iter(group.members))
-        group.transition(S.COMPLETING_REBALANCE)
+        self._to(group, S.COMPLETING_REBALANCE)
         for m in group.members.values():
             m.assignment = b""
             fut, m.join_future = m.join_future, None
@@ -189,14 +202,18 @@ class GroupCoordinator:
 
     # -- SyncGroup ------------------------------------------------------------------------
     async def sync(self, *, group_id: str, generation: int, member_id: str, group_instance_id: str | None,
-                   assignments: list[tuple[str, bytes]]) -> dict[str, Any]:
+                   assignments: list[tuple[str, bytes]], protocol_type: str | None = None,
+                   protocol_name: str | None = None) -> dict[str, Any]:
         group = self._group(group_id)
+        if group is not None and group.fenced(group_instance_id, member_id):
+            return _sync_error(ErrorCode.fenced_instance_id)
         if group is None or member_id not in group.members:
             return _sync_error(ErrorCode.unknown_member_id)
-        if group_instance_id is not None and group.static_members.get(group_instance_id) != member_id:
-            return _sync_error(ErrorCode.fenced_instance_id)
         if generation != group.generation:
             return _sync_error(ErrorCode.illegal_generation)
+        if (protocol_type is not None and protocol_type != group.protocol_type) or (
+                protocol_name is not None and protocol_name != group.protocol):
+            return _sync_error(ErrorCode.inconsistent_group_protocol)
         member = group.members[member_id]
         if group.is_(S.PREPARING_REBALANCE):
             return _sync_error(ErrorCode.rebalance_in_progress)
@@ -211,8 +228,7 @@ class GroupCoordinator:
             given = dict(assignments)
             for m in group.members.values():
                 m.assignment = given.get(m.member_id, b"")
-            group.transition(S.STABLE)
-            group.state_timestamp = self.wall_ms()
+            self._to(group, S.STABLE)
             self._store_group(group)
             for m in group.members.values():
                 fut, m.sync_future = m.sync_future, None
@@ -227,10 +243,12 @@ class GroupCoordinator:
     # -- Heartbeat and LeaveGroup --------------------------------------------------------
     def heartbeat(self, group_id: str, generation: int, member_id: str, group_instance_id: str | None) -> ErrorCode:
         group = self._group(group_id)
+        if group is not None and member_id in group.pending:
+            return ErrorCode.none  # a member told MEMBER_ID_REQUIRED that heartbeats before it joins
+        if group is not None and group.fenced(group_instance_id, member_id):
+            return ErrorCode.fenced_instance_id
         if group is None or group.is_(S.DEAD) or member_id not in group.members:
             return ErrorCode.unknown_member_id
-        if group_instance_id is not None and group.static_members.get(group_instance_id) != member_id:
-            return ErrorCode.fenced_instance_id
         if generation != group.generation:
             return ErrorCode.illegal_generation
         member = group.members[member_id]
@@ -247,11 +265,15 @@ class GroupCoordinator:
         for member_id, instance in members:
             if not member_id and instance is not None:
                 member_id = group.static_members.get(instance, "")
+            if group.fenced(instance, member_id):
+                results.append(ErrorCode.fenced_instance_id)
+                continue
+            if member_id in group.pending:
+                del group.pending[member_id]
+                results.append(ErrorCode.none)
+                continue
             if member_id not in group.members:
                 results.append(ErrorCode.unknown_member_id)
-                continue
-            if instance is not None and group.static_members.get(instance) != member_id:
-                results.append(ErrorCode.fenced_instance_id)
                 continue
             self._remove_member(group, member_id, leaving=True)
             results.append(ErrorCode.none)
@@ -263,6 +285,7 @@ class GroupCoordinator:
         member = group.members.pop(member_id, None)
         if member is None:
             return
+        log.debug("group %s: member %s %s", group.group_id, member_id, "leaves" if leaving else "removed")
         if member.group_instance_id is not None and group.static_members.get(member.group_instance_id) == member_id:
             del group.static_members[member.group_instance_id]
         _fail(member, ErrorCode.unknown_member_id)
@@ -295,6 +318,9 @@ class GroupCoordinator:
                 self._after_departure(group)
             if group.is_(S.PREPARING_REBALANCE):
                 self._maybe_complete_join(group)
+        if now >= self.next_retention_check:
+            self.next_retention_check = now + self.retention_check_interval
+            self.expire_offsets()
 
     # -- offsets ---------------------------------------------------------------------------
     def commit(self, group_id: str, generation: int, member_id: str, group_instance_id: str | None,
@@ -306,6 +332,8 @@ class GroupCoordinator:
             top = ErrorCode.invalid_group_id
         elif group is not None and group.is_(S.DEAD):
             top = ErrorCode.coordinator_not_available
+        elif group is not None and group.fenced(group_instance_id, member_id):
+            top = ErrorCode.fenced_instance_id
         elif generation < 0 and (group is None or group.is_(S.EMPTY)):
             top = None
         elif group is None:
@@ -314,8 +342,6 @@ class GroupCoordinator:
             top = ErrorCode.rebalance_in_progress
         elif member_id not in group.members:
             top = ErrorCode.unknown_member_id
-        elif group_instance_id is not None and group.static_members.get(group_instance_id) != member_id:
-            top = ErrorCode.fenced_instance_id
         elif generation != group.generation:
             top = ErrorCode.illegal_generation
         if top is not None:
@@ -359,6 +385,47 @@ class GroupCoordinator:
         g = self._group(group_id)
         return g is not None and (g.is_(S.PREPARING_REBALANCE) or g.is_(S.COMPLETING_REBALANCE))
 
+    def expire_offsets(self) -> int:
+        """Kafka's offset retention (offsets.retention.minutes): the offsets of an Empty group expire
+        that long after it became Empty; those of a group that only commits (no protocol type), that
+        long after each commit; a Stable consumer group loses only offsets of topics it no longer
+        subscribes to. An Empty group left without offsets becomes Dead. Returns how many expired."""
+        now = self.wall_ms()
+        expired_total = 0
+        for group_id in sorted(set(self.offsets) | set(self.groups)):
+            g = self.groups.get(group_id)
+            store = self.offsets.get(group_id, {})
+            keep: set[str] = set()
+            empty_since: int | None = None  # counted from the group's becoming Empty, else from each commit
+            if g is None or g.protocol_type is None:
+                pass
+            elif g.is_(S.EMPTY):
+                empty_since = g.state_timestamp if g.state_timestamp >= 0 else None
+            elif g.is_(S.STABLE) and g.protocol_type == "consumer":
+                for m in g.members.values():
+                    keep.update(formats.subscribed_topics(m.metadata_for(g.protocol)))
+            else:
+                continue
+            expired = [tp for tp, v in store.items() if tp[0] not in keep
+                       and now - (v.commit_timestamp if empty_since is None else empty_since)
+                       >= self.offsets_retention_ms]
+            records: list[tuple[bytes, bytes | None]] = []
+            for topic, partition in expired:
+                del store[(topic, partition)]
+                records.append((formats.offset_key(group_id, topic, partition), None))
+            if group_id in self.offsets and not store:
+                del self.offsets[group_id]
+            if g is not None and g.is_(S.EMPTY) and group_id not in self.offsets and not g.pending:
+                self._to(g, S.DEAD)
+                del self.groups[group_id]
+                records.append((formats.group_key(group_id), None))
+            if records:
+                self.journal.append(group_id, records)
+            if expired:
+                log.info("group %s: %d committed offsets expired", group_id, len(expired))
+            expired_total += len(expired)
+        return expired_total
+
     # -- admin ------------------------------------------------------------------------------
     def list_groups(self) -> list[Group]:
         known = set(self.groups) | set(self.offsets)
@@ -386,7 +453,7 @@ class GroupCoordinator:
         records.append((formats.group_key(group_id), None))
         self.journal.append(group_id, records)
         if g is not None:
-            g.transition(S.DEAD)
+            self._to(g, S.DEAD)
             del self.groups[group_id]
         return ErrorCode.none
 
@@ -444,12 +511,30 @@ class GroupCoordinator:
                     if value_bytes is None:
                         self.groups.pop(key.group, None)
                     else:
-                        value = formats.parse_group_value(value_bytes)
-                        # Members must rejoin after a restart: the group comes back Empty with its generation.
-                        self.groups[key.group] = Group(key.group, generation=value.generation,
-                                                       state_timestamp=value.state_timestamp)
+                        self.groups[key.group] = self._loaded_group(key.group,
+                                                                    formats.parse_group_value(value_bytes))
             except Exception:  # a record we cannot read must not stop the broker
                 log.warning("skipping an unreadable __consumer_offsets record", exc_info=True)
+
+
+    def _loaded_group(self, group_id: str, value: GroupValue) -> Group:
+        """A group as its last record left it, as Kafka loads it: Stable with its members, whose
+        sessions start now (members whose clients are gone expire and start a rebalance), or Empty."""
+        group = Group(group_id, state=S.STABLE if value.members else S.EMPTY, generation=value.generation,
+                      protocol_type=value.protocol_type or None, protocol=value.protocol if value.members else None,
+                      leader=value.leader if value.members else None, state_timestamp=value.state_timestamp)
+        now = self.clock()
+        for mv in value.members:
+            member = Member(mv.member_id, mv.group_instance_id, mv.client_id, mv.client_host, mv.session_timeout,
+                            mv.rebalance_timeout if mv.rebalance_timeout >= 0 else mv.session_timeout,
+                            value.protocol_type, [(value.protocol or "", mv.subscription)], mv.assignment,
+                            session_deadline=now + mv.session_timeout / 1000)
+            group.members[mv.member_id] = member
+            if mv.group_instance_id is not None:
+                group.static_members[mv.group_instance_id] = mv.member_id
+        if group.leader not in group.members:
+            group.leader = next(iter(group.members), None)
+        return group
 
 
 def _join_error(code: ErrorCode, member_id: str) -> dict[str, Any]:

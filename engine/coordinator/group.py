@@ -1,13 +1,27 @@
 """A consumer group's state: members, generation, protocol, leader; Kafka's group states as a table.
 
-    state                JoinGroup                    SyncGroup               Heartbeat        OffsetCommit (member)
-    Empty                add member -> Preparing      UNKNOWN_MEMBER_ID       UNKNOWN_MEMBER   simple commits only
-    PreparingRebalance   park until all rejoin        REBALANCE_IN_PROGRESS   REBALANCE_IN_P.  allowed (same generation)
-    CompletingRebalance  rejoin -> Preparing          park until the leader   NONE             REBALANCE_IN_PROGRESS
-    Stable               leader/changed -> Preparing  return the assignment   NONE             allowed
-    Dead                 UNKNOWN_MEMBER_ID            UNKNOWN_MEMBER_ID       UNKNOWN_MEMBER   COORDINATOR_NOT_AVAIL.
+What a request from a known member with the current generation meets in each state
+(an unknown member gets UNKNOWN_MEMBER_ID, a wrong generation ILLEGAL_GENERATION, a
+replaced static member FENCED_INSTANCE_ID, in every state but Dead):
 
-Every transition the coordinator makes is checked against TRANSITIONS.
+    state        JoinGroup                 SyncGroup             Heartbeat      OffsetCommit    LeaveGroup
+    Empty        add -> Preparing          UNKNOWN_MEMBER_ID     UNKNOWN_MEMBER simple (gen -1) UNKNOWN_MEMBER
+    Preparing    park until all rejoin     REBALANCE_IN_PROGRESS REBALANCE_IN_P allowed         remove; may end
+                 (or the rebalance timeout)                                                     the join phase
+                 -> Completing / Empty
+    Completing   rejoin -> Preparing       park until the leader NONE           REBALANCE_IN_P  remove -> Preparing
+                                           syncs -> Stable
+    Stable       leader or new protocols   the assignment        NONE           allowed         remove -> Preparing
+                 -> Preparing; else answer
+    Dead         COORDINATOR_NOT_AVAILABLE UNKNOWN_MEMBER_ID     UNKNOWN_MEMBER COORD_NOT_AVAIL UNKNOWN_MEMBER
+
+Timers: the initial rebalance delay (an Empty group's first rebalance waits
+group.initial.rebalance.delay.ms, extended by each new member, capped by the
+rebalance timeout); the rebalance timeout (members that have not rejoined are
+removed); session expiry (a member that stops heartbeating is removed, which
+starts a rebalance). Every transition the coordinator makes is checked against
+TRANSITIONS and stamps the group's state timestamp (offset expiry of Empty groups
+counts from it, as in Kafka).
 """
 
 from __future__ import annotations
@@ -81,13 +95,21 @@ class Group:
     initial_delay_deadline: float = 0.0
     state_timestamp: int = -1
 
-    def transition(self, to: GroupState) -> None:
+    def transition(self, to: GroupState, at_ms: int | None = None) -> None:
         if to not in TRANSITIONS[self.state]:
             raise IllegalTransition(f"group {self.group_id}: {self.state.value} -> {to.value}")
         self.state = to
+        if at_ms is not None:
+            self.state_timestamp = at_ms
 
     def is_(self, state: GroupState) -> bool:
         return self.state is state
+
+    def fenced(self, group_instance_id: str | None, member_id: str) -> bool:
+        """A static member's old member id, after its instance id has joined again under a new one."""
+        if group_instance_id is None:
+            return False
+        return self.static_members.get(group_instance_id) not in (None, member_id)
 
     def all_rejoined(self) -> bool:
         return all(m.is_awaiting_join for m in self.members.values())

@@ -25,6 +25,8 @@ from kio.schema.errors import ErrorCode
 from kio.serial import entity_reader, entity_writer
 from kio.static.primitive import TZAware, i32Timedelta, i64Timedelta
 
+from engine.protocol.guard import check_request
+
 _HEADER = struct.Struct(">hhi")
 
 
@@ -57,9 +59,16 @@ def _request_reader(api_key: int, version: int) -> tuple[Callable[..., Any], Cal
     return entity_reader(schema.__header_schema__), entity_reader(schema)
 
 
+@cache
+def _schemas(api_key: int, version: int) -> tuple[type, type]:
+    schema = load_request_schema(api_key, version)
+    return schema.__header_schema__, schema
+
+
 def decode_request(frame: bytes) -> tuple[RequestHeader, Any]:
     key, version, cid = peek_header(frame)
     header_reader, body_reader = _request_reader(key, version)
+    check_request(frame, *_schemas(key, version))  # before kio: it trusts length prefixes
     header, used = header_reader(frame, 0)
     body, _ = body_reader(frame, used)
     return RequestHeader(key, version, cid, getattr(header, "client_id", None)), body

@@ -26,6 +26,13 @@ def setup(engine_factory: Any, kafka_cli: Any) -> tuple[Any, Any]:
                   "parse.key=true", "--property", "key.separator=:", input=lines)
     kafka_cli.run("kafka-console-consumer", "--bootstrap-server", b, "--topic", "cgt", "--group", "cg",
                   "--from-beginning", "--max-messages", "20", "--timeout-ms", "20000")
+    admin = AdminClient({"bootstrap.servers": b})
+
+    def settled() -> bool:
+        group = admin.describe_consumer_groups(["cg"])["cg"].result(timeout=30)
+        return str(group.state).endswith("EMPTY") and sum(committed(eng).values()) == 20
+
+    wait_until(settled, 30, "the console consumer to have left group cg with all 20 offsets committed")
     return eng, kafka_cli
 
 

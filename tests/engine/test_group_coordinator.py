@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import struct
 from collections.abc import Awaitable
 from typing import Any
 
@@ -179,7 +180,11 @@ def test_static_member_rejoining_fences_the_old_id() -> None:
                      assignments=[(old, b"X")])
         r2 = await join(c, instance="i-1")
         assert r2["member_id"] != old
-        assert c.heartbeat("g", r["generation_id"], old, "i-1") is E.unknown_member_id
+        assert c.heartbeat("g", r["generation_id"], old, "i-1") is E.fenced_instance_id, "not a rejoin loop"
+        assert c.commit("g", r["generation_id"], old, "i-1", [("t", 0, 1, -1, None)]) == [E.fenced_instance_id]
+        assert (await c.sync(group_id="g", generation=r2["generation_id"], member_id=old, group_instance_id="i-1",
+                             assignments=[]))["error_code"] == E.fenced_instance_id
+        assert c.leave("g", [(old, "i-1")]) == (E.none, [E.fenced_instance_id])
         assert c.heartbeat("g", r2["generation_id"], r2["member_id"], "i-1") is E.none
     asyncio.run(go())
 
@@ -238,3 +243,204 @@ def test_offset_formats_round_trip() -> None:
     value = formats.OffsetValue(17, 2, "m", 99)
     assert formats.parse_offset_value(formats.offset_value(value)) == value
     assert key[:2] == b"\x00\x01" and formats.group_key("g")[:2] == b"\x00\x02"
+
+
+class Wall:
+    """Wall-clock milliseconds for commit timestamps and state timestamps."""
+
+    def __init__(self) -> None:
+        self.ms = 1_700_000_000_000
+
+    def __call__(self) -> int:
+        return self.ms
+
+
+def subscription(*topics: str) -> bytes:
+    """A ConsumerProtocolSubscription v0, as the consumer clients send it."""
+    out = struct.pack(">hi", 0, len(topics))
+    for t in topics:
+        out += struct.pack(">h", len(t)) + t.encode()
+    return out + struct.pack(">i", -1)
+
+
+def test_every_state_answers_as_the_table_says() -> None:
+    """Heartbeat, SyncGroup and OffsetCommit from a known member of the current generation, state by state."""
+    async def go() -> None:
+        c, _clock, _j = make()
+        a, b, gen = await stable_pair(c)
+        g = c.groups["g"]
+        ok = [("t", 0, 1, -1, None)]
+        # Stable
+        assert c.heartbeat("g", gen, b, None) is E.none
+        assert (await c.sync(group_id="g", generation=gen, member_id=b, group_instance_id=None,
+                             assignments=[]))["assignment"] == b"B"
+        assert c.commit("g", gen, b, None, ok) == [E.none]
+        # PreparingRebalance: a rejoins
+        ja = asyncio.ensure_future(join(c, a))
+        await asyncio.sleep(0)
+        assert g.state is GroupState.PREPARING_REBALANCE
+        assert c.heartbeat("g", gen, b, None) is E.rebalance_in_progress
+        assert (await c.sync(group_id="g", generation=gen, member_id=b, group_instance_id=None,
+                             assignments=[]))["error_code"] == E.rebalance_in_progress
+        assert c.commit("g", gen, b, None, ok) == [E.none]
+        # CompletingRebalance: b rejoins too, nobody has synced yet
+        rb = await join(c, b)
+        await ja
+        gen2 = rb["generation_id"]
+        assert g.state is GroupState.COMPLETING_REBALANCE and gen2 == gen + 1
+        assert c.heartbeat("g", gen2, b, None) is E.none
+        assert c.heartbeat("g", gen, b, None) is E.illegal_generation
+        assert c.commit("g", gen2, b, None, ok) == [E.rebalance_in_progress]
+        parked = asyncio.ensure_future(c.sync(group_id="g", generation=gen2, member_id=b, group_instance_id=None,
+                                              assignments=[]))
+        await asyncio.sleep(0)
+        assert not parked.done(), "a follower's SyncGroup waits for the leader's"
+        await c.sync(group_id="g", generation=gen2, member_id=a, group_instance_id=None, assignments=[(b, b"BB")])
+        assert (await parked)["assignment"] == b"BB" and g.state is GroupState.STABLE
+        # Empty: everyone leaves
+        assert c.leave("g", [(a, None), (b, None)]) == (E.none, [E.none, E.none])
+        assert g.state is GroupState.EMPTY
+        assert c.heartbeat("g", gen2, b, None) is E.unknown_member_id
+        assert (await c.sync(group_id="g", generation=gen2, member_id=b, group_instance_id=None,
+                             assignments=[]))["error_code"] == E.unknown_member_id
+        assert c.commit("g", gen2, b, None, ok) == [E.unknown_member_id]
+        assert c.commit("g", -1, "", None, ok) == [E.none], "simple commits once the group is Empty"
+        assert c.leave("g", [(b, None)]) == (E.none, [E.unknown_member_id])
+        # Dead
+        assert c.delete_group("g") is E.none and "g" not in c.groups
+        assert c.heartbeat("g", gen2, b, None) is E.unknown_member_id
+    asyncio.run(go())
+
+
+def test_empty_group_keeps_its_protocol_type_and_stamps_the_time_it_became_empty() -> None:
+    async def go() -> None:
+        wall = Wall()
+        c = GroupCoordinator(journal=ListJournal(), clock=Clock(), wall_ms=wall, initial_rebalance_delay_ms=0,
+                             min_session_timeout_ms=1000)
+        r = await join(c, v4=False)
+        await c.sync(group_id="g", generation=r["generation_id"], member_id=r["member_id"], group_instance_id=None,
+                     assignments=[])
+        wall.ms += 5000
+        c.leave("g", [(r["member_id"], None)])
+        g = c.groups["g"]
+        assert (g.state, g.protocol_type, g.state_timestamp) == (GroupState.EMPTY, "consumer", wall.ms)
+    asyncio.run(go())
+
+
+def test_join_with_a_member_id_does_not_create_the_group() -> None:
+    async def go() -> None:
+        c, _clock, _j = make()
+        r = await join(c, "stale-member-id")
+        assert r["error_code"] == E.unknown_member_id and "g" not in c.groups
+        assert c.list_groups() == []
+    asyncio.run(go())
+
+
+def test_sync_group_v5_checks_protocol_type_and_name() -> None:
+    async def go() -> None:
+        c, _clock, _j = make(delay_ms=0)
+        r = await join(c, v4=False)
+        args: dict[str, Any] = {"group_id": "g", "generation": r["generation_id"], "member_id": r["member_id"],
+                                "group_instance_id": None, "assignments": []}
+        assert (await c.sync(**args, protocol_type="connect"))["error_code"] == E.inconsistent_group_protocol
+        assert (await c.sync(**args, protocol_name="roundrobin"))["error_code"] == E.inconsistent_group_protocol
+        ok = await c.sync(**args, protocol_type="consumer", protocol_name="range")
+        assert ok["error_code"] == E.none and ok["protocol_name"] == "range"
+    asyncio.run(go())
+
+
+def test_a_restart_restores_a_stable_group_with_its_members() -> None:
+    """As Kafka loads a group: members keep their ids, generation and assignment; those whose
+    clients are gone expire after their session timeout and start a rebalance."""
+    async def go() -> None:
+        c, _clock, journal = make()
+        a, b, gen = await stable_pair(c)
+        clock = Clock()
+        fresh = GroupCoordinator(journal=ListJournal(), clock=clock, initial_rebalance_delay_ms=0,
+                                 min_session_timeout_ms=1000)
+        fresh.replay((k, v) for _g, k, v in journal.records)
+        g = fresh.groups["g"]
+        assert (g.state, g.generation, g.leader, g.protocol, g.protocol_type) == (
+            GroupState.STABLE, gen, a, "range", "consumer")
+        assert fresh.heartbeat("g", gen, a, None) is E.none
+        got = await fresh.sync(group_id="g", generation=gen, member_id=b, group_instance_id=None, assignments=[])
+        assert got["assignment"] == b"B"
+        assert fresh.commit("g", gen, a, None, [("t", 0, 3, -1, None)]) == [E.none]
+        clock.now += 6
+        assert fresh.heartbeat("g", gen, a, None) is E.none
+        clock.now += 5  # b's client is gone: 11 s without a heartbeat
+        fresh.tick()
+        assert b not in g.members and g.state is GroupState.PREPARING_REBALANCE
+        r = await join(fresh, a)
+        assert r["generation_id"] == gen + 1 and [m["member_id"] for m in r["members"]] == [a]
+    asyncio.run(go())
+
+
+def test_a_replaced_static_member_is_persisted() -> None:
+    async def go() -> None:
+        c, _clock, journal = make(delay_ms=0)
+        a = await first_member(c)
+        ra = await join(c, a)
+        await c.sync(group_id="g", generation=ra["generation_id"], member_id=a, group_instance_id=None,
+                     assignments=[])
+        js = asyncio.ensure_future(join(c, instance="i-1"))  # a static follower joins: a rebalance
+        await asyncio.sleep(0)
+        ra, rs = await asyncio.gather(join(c, a), js)
+        gen, old = ra["generation_id"], rs["member_id"]
+        await asyncio.gather(
+            c.sync(group_id="g", generation=gen, member_id=a, group_instance_id=None, assignments=[(old, b"S")]),
+            c.sync(group_id="g", generation=gen, member_id=old, group_instance_id="i-1", assignments=[]))
+        g = c.groups["g"]
+        assert g.state is GroupState.STABLE
+        before = len(journal.records)
+        r2 = await join(c, instance="i-1")  # the same instance restarts: a new member id, no rebalance
+        assert r2["error_code"] == E.none and r2["generation_id"] == gen and g.state is GroupState.STABLE
+        assert r2["member_id"] != old and g.members[r2["member_id"]].assignment == b"S"
+        stored = [formats.parse_group_value(v) for _g, k, v in journal.records[before:] if v and k[:2] == b"\0\2"]
+        assert stored and r2["member_id"] in [m.member_id for m in stored[-1].members]
+        assert c.heartbeat("g", gen, old, "i-1") is E.fenced_instance_id
+        assert c.heartbeat("g", gen, r2["member_id"], "i-1") is E.none
+    asyncio.run(go())
+
+
+def test_offsets_expire_as_in_kafka() -> None:
+    async def go() -> None:
+        wall, clock, journal = Wall(), Clock(), ListJournal()
+        day = 24 * 3600 * 1000
+        c = GroupCoordinator(journal=journal, clock=clock, wall_ms=wall, initial_rebalance_delay_ms=0,
+                             min_session_timeout_ms=1000, offsets_retention_ms=day,
+                             offsets_retention_check_interval_ms=60_000)
+        # A group that only commits: each offset expires a retention period after its commit.
+        c.commit("simple", -1, "", None, [("t", 0, 1, -1, None)])
+        wall.ms += day // 2
+        c.commit("simple", -1, "", None, [("t", 1, 1, -1, None)])
+        # A consumer group that went Empty: everything expires a retention period after that.
+        r = await c.join(group_id="cg", member_id="", group_instance_id=None, client_id="c", client_host="/h",
+                         session_timeout_ms=10_000, rebalance_timeout_ms=10_000, protocol_type="consumer",
+                         protocols=[("range", subscription("t", "u"))], require_known_member=False)
+        m, gen = r["member_id"], r["generation_id"]
+        await c.sync(group_id="cg", generation=gen, member_id=m, group_instance_id=None, assignments=[])
+        c.commit("cg", gen, m, None, [("t", 0, 5, -1, None), ("old", 0, 5, -1, None)])
+        c.commit("stable", -1, "", None, [("t", 0, 5, -1, None)])
+        wall.ms += day // 2  # "simple" t-0 is a day old
+        clock.now += 61
+        assert c.heartbeat("cg", gen, m, None) is E.none
+        c.tick()
+        assert {p for p, v in dict(c.fetch_offsets("simple", None))["t"]} == {1}
+        assert dict(c.fetch_offsets("cg", None)).keys() == {"t", "old"}, "a Stable group keeps its offsets"
+        wall.ms += day // 2
+        clock.now += 5
+        assert c.heartbeat("cg", gen, m, None) is E.none
+        assert c.expire_offsets() == 3  # simple t-1, stable t-0, and cg's unsubscribed topic "old"
+        assert dict(c.fetch_offsets("cg", None)).keys() == {"t"}
+        assert "simple" not in c.offsets and "simple" not in c.groups
+        c.leave("cg", [(m, None)])
+        wall.ms += day - 1
+        assert c.expire_offsets() == 0 and "cg" in c.groups
+        wall.ms += 1
+        assert c.expire_offsets() == 1
+        assert "cg" not in c.groups and [g.group_id for g in c.list_groups()] == [], "Empty without offsets: Dead"
+        fresh = GroupCoordinator(journal=ListJournal(), clock=Clock())
+        fresh.replay((k, v) for _g, k, v in journal.records)
+        assert fresh.offsets == {} and fresh.groups == {}
+    asyncio.run(go())
