@@ -66,6 +66,8 @@ def test_bad_input_closes_only_that_connection(engine: Any) -> None:
         request(0, 1, 3),                                 # Produce v1: old message format
         request(3, 12, 4, b"\xff" * 3),                   # malformed Metadata body
         struct.pack(">i", 3) + b"abc",                    # shorter than a header
+        request(3, 12, 5, b"\x00" + b"\xff\xff\xff\xff\x07" + b"\x00" * 4),  # Metadata claiming 4 billion topics
+        request(0, 7, 6, b"\xff\xff\x00\x01\x00\x00\x75\x30\x7f\xff\xff\xff"),  # Produce: 2**31-1 topics
     ]
     cases += [rng.randbytes(rng.randint(1, 4000)) for _ in range(40)]
     cases += [struct.pack(">i", n) + rng.randbytes(n) for n in (8, 64, 1024, 65536)]
