@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
-import struct
 import subprocess
 import sys
 import time
@@ -14,22 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.components.process import die_with_parent, free_port
+from tests.components.process import api_versions_answers, die_with_parent, free_port
+from tests.components.report import record
 
 ROOT = Path(__file__).resolve().parents[2]
 READY_TIMEOUT = 30.0
-
-
-def api_versions_answers(host: str, port: int, timeout: float = 1.0) -> bool:
-    """True when the port answers a raw ApiVersions v0 request."""
-    req = struct.pack(">hhih", 18, 0, 1, 5) + b"probe"
-    try:
-        with socket.create_connection((host, port), timeout=timeout) as s:
-            s.sendall(struct.pack(">i", len(req)) + req)
-            head = s.recv(8)
-            return len(head) == 8 and struct.unpack(">ii", head)[1] == 1
-    except OSError:
-        return False
 
 
 class EngineProcess:
@@ -124,6 +111,7 @@ def engine_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]
         eng = EngineProcess(data, {k.replace("_", "."): v for k, v in overrides.items()})
         made.append(eng)
         eng.start()
+        record(eng.name, eng.version, eng.startup_seconds)
         return eng
 
     yield make

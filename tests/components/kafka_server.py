@@ -5,14 +5,16 @@ from __future__ import annotations
 import base64
 import dataclasses
 import subprocess
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.components.kafka_tools import LOG4J, kafka_libs
-from tests.components.process import ManagedProcess, ProcessBacked, free_port
+from tests.components.kafka_tools import kafka_libs, log_config_flags
+from tests.components.process import ManagedProcess, ProcessBacked, api_versions_answers, free_port
+from tests.components.report import record
 from tests.components.zk_server import ZooKeeper, start_zookeeper
 
 ZK_MODE_VERSION = "3.9.1"
@@ -35,6 +37,7 @@ class KafkaBroker(ProcessBacked):
     zookeeper: str | None
     process: ManagedProcess
     zk_server: ZooKeeper | None = None
+    format_seconds: float = 0.0  # KRaft: time spent in kafka-storage format before the broker started
 
     def close(self) -> None:
         self.process.stop()
@@ -47,17 +50,18 @@ def _props(values: dict[str, str]) -> str:
 
 
 def broker_ready(bootstrap: str) -> bool:
+    """The port answers a raw ApiVersions, then a Metadata request names a broker and a controller."""
     from confluent_kafka.admin import AdminClient
 
+    host, _, port = bootstrap.rpartition(":")
+    if not api_versions_answers(host, int(port)):  # cheap gate: no client (and no connect-refused noise) until up
+        return False
     md = AdminClient({"bootstrap.servers": bootstrap, "socket.timeout.ms": 2000}).list_topics(timeout=3)
     return bool(md.brokers) and md.controller_id >= 0
 
 
 def _java(libs: Path, workdir: Path, jvm: list[str]) -> list[str]:
-    log4j = workdir / "log4j.properties"
-    log4j.write_text(LOG4J.replace("rootLogger=ERROR", "rootLogger=INFO"))
-    return ["java", *jvm, f"-Dlog4j.configuration=file:{log4j}", f"-Dkafka.logs.dir={workdir}",
-            "-cp", f"{libs}/*"]
+    return ["java", *jvm, *log_config_flags(workdir, "INFO"), f"-Dkafka.logs.dir={workdir}", "-cp", f"{libs}/*"]
 
 
 def start_kafka_zk(workdir: Path, zk: ZooKeeper, jvm: list[str] = TEST_JVM) -> KafkaBroker:
@@ -89,14 +93,16 @@ def start_kafka_kraft(workdir: Path, jvm: list[str] = TEST_JVM) -> KafkaBroker:
     cluster_id = "-"
     while cluster_id.startswith("-"):  # a leading dash would be read as an option by kafka-storage
         cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).rstrip(b"=").decode()
+    format_started = time.monotonic()
     fmt = subprocess.run([*_java(libs, workdir, TEST_JVM), "kafka.tools.StorageTool", "format",
                           "-t", cluster_id, "-c", str(cfg)], capture_output=True, text=True, timeout=120)
     if fmt.returncode != 0:
         raise RuntimeError(f"kafka-storage format failed:\n{fmt.stdout}\n{fmt.stderr}")
+    format_seconds = time.monotonic() - format_started
     proc = ManagedProcess("kafka-4.1-kraft", [*_java(libs, workdir, jvm), "kafka.Kafka", str(cfg)],
                           workdir / "kafka.out")
     proc.start(lambda: broker_ready(bootstrap), timeout=120)
-    return KafkaBroker("kafka-4.1-kraft", KRAFT_VERSION, bootstrap, None, proc)
+    return KafkaBroker("kafka-4.1-kraft", KRAFT_VERSION, bootstrap, None, proc, format_seconds=format_seconds)
 
 
 @pytest.fixture(scope="session")
@@ -109,6 +115,8 @@ def kafka_zk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
         zk.process.stop()
         raise
     broker.zk_server = zk
+    record("zookeeper (for kafka-3.9-zk)", zk.version, zk.startup_seconds)
+    record(broker.name, broker.version, broker.startup_seconds)
     yield broker
     broker.close()
 
@@ -116,5 +124,7 @@ def kafka_zk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
 @pytest.fixture(scope="session")
 def kafka_kraft(tmp_path_factory: pytest.TempPathFactory) -> Iterator[KafkaBroker]:
     broker = start_kafka_kraft(tmp_path_factory.mktemp("kafka-kraft"))
+    record("kafka-storage format", KRAFT_VERSION, broker.format_seconds)
+    record(broker.name, broker.version, broker.startup_seconds)
     yield broker
     broker.close()

@@ -32,6 +32,26 @@ log4j.appender.stderr.Target=System.err
 log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
 log4j.appender.stderr.layout.ConversionPattern=%p %c: %m%n
 """
+# Kafka 4.x also ships log4j-core 2 (used directly by its Log4jController); without a configuration it prints
+# "ERROR Reconfiguration failed: No configuration found" at start-up.
+LOG4J2 = """status = error
+rootLogger.level = error
+rootLogger.appenderRef.stderr.ref = STDERR
+appender.stderr.type = Console
+appender.stderr.name = STDERR
+appender.stderr.target = SYSTEM_ERR
+appender.stderr.layout.type = PatternLayout
+appender.stderr.layout.pattern = %p %c: %m%n
+"""
+
+
+def log_config_flags(workdir: Path, level: str = "ERROR") -> list[str]:
+    """JVM flags pointing log4j 1 (reload4j, behind slf4j) and log4j 2 at configs in workdir, logging to stderr."""
+    log4j = workdir / f"log4j-{level.lower()}.properties"
+    log4j.write_text(LOG4J.replace("rootLogger=ERROR", f"rootLogger={level}"))
+    log4j2 = workdir / f"log4j2-{level.lower()}.properties"
+    log4j2.write_text(LOG4J2.replace("rootLogger.level = error", f"rootLogger.level = {level.lower()}"))
+    return [f"-Dlog4j.configuration=file:{log4j}", f"-Dlog4j2.configurationFile={log4j2}"]
 
 
 def kafka_cache() -> Path:
@@ -53,12 +73,11 @@ def kafka_libs(version: str) -> Path:
 class KafkaCli:
     def __init__(self, libs: Path, workdir: Path) -> None:
         self.libs = libs
-        self.log4j = workdir / "tools-log4j.properties"
-        self.log4j.write_text(LOG4J)
+        self.log_flags = log_config_flags(workdir)
 
     def command(self, tool: str, *args: str) -> list[str]:
         main = MAIN_CLASSES[tool]
-        return ["java", *JVM_FLAGS, f"-Dlog4j.configuration=file:{self.log4j}", "-cp", f"{self.libs}/*", main, *args]
+        return ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", main, *args]
 
     def run(self, tool: str, *args: str, input: str | None = None, timeout: float = 120,
             check: bool = True) -> subprocess.CompletedProcess[str]:

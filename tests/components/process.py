@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import socket
+import struct
 import subprocess
 import time
 from collections.abc import Callable
@@ -51,19 +52,21 @@ class ManagedProcess:
                                          env=self.env, cwd=self.cwd, start_new_session=True,
                                          preexec_fn=die_with_parent)
         deadline = started + timeout
+        last_error = "the readiness probe answered False"
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode} before it was ready:\n"
-                                   f"{self.tail()}")
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode} before it was ready "
+                                   f"(log {self.log_path}):\n{self.tail()}")
             try:
                 if ready():
                     self.startup_seconds = time.monotonic() - started
                     return
-            except Exception:  # not ready yet: any failure of the probe means "try again"
-                pass
+            except Exception as e:  # not ready yet: any failure of the probe means "try again"
+                last_error = f"{type(e).__name__}: {e}"
             time.sleep(0.1)
         self.stop()
-        raise RuntimeError(f"{self.name} was not ready within {timeout} s:\n{self.tail()}")
+        raise RuntimeError(f"{self.name} was not ready within {timeout} s ({last_error}; log {self.log_path}):\n"
+                           f"{self.tail()}")
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -110,12 +113,40 @@ class ProcessBacked:
 
 
 def four_letter_word(host: str, port: int, word: str, timeout: float = 2.0) -> str:
+    deadline = time.monotonic() + timeout
     with socket.create_connection((host, port), timeout=timeout) as s:
         s.sendall(word.encode())
         chunks = []
-        while True:
+        while time.monotonic() < deadline:  # ZooKeeper closes the connection after its answer
             data = s.recv(4096)
             if not data:
                 break
             chunks.append(data)
     return b"".join(chunks).decode(errors="replace")
+
+
+def _recv_exactly(sock: socket.socket, n: int) -> bytes:
+    data = b""
+    while len(data) < n:  # bounded: every recv either returns data, returns b"" (EOF) or times out
+        chunk = sock.recv(n - len(data))
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
+def api_versions_answers(host: str, port: int, timeout: float = 1.0) -> bool:
+    """True when the port answers a raw ApiVersions v0 request (api_key 18) with a matching correlation id."""
+    client_id = b"probe"
+    correlation_id = 7
+    req = struct.pack(">hhih", 18, 0, correlation_id, len(client_id)) + client_id
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as s:
+            s.sendall(struct.pack(">i", len(req)) + req)
+            head = _recv_exactly(s, 8)
+    except OSError:
+        return False
+    if len(head) != 8:
+        return False
+    size, got_id = struct.unpack(">ii", head)
+    return bool(size >= 4 and got_id == correlation_id)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.components.kafka_server import broker_ready
 from tests.components.process import ManagedProcess, ProcessBacked, free_port
+from tests.components.report import record
 
 
 def tansu_binary() -> Path:
@@ -51,5 +52,6 @@ def start_tansu(workdir: Path) -> TansuBroker:
 @pytest.fixture(scope="session")
 def tansu(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TansuBroker]:
     broker = start_tansu(tmp_path_factory.mktemp("tansu"))
+    record(broker.name, broker.version, broker.startup_seconds)
     yield broker
     broker.close()

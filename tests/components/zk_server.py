@@ -11,8 +11,11 @@ from pathlib import Path
 import pytest
 
 from tests.components.process import ManagedProcess, ProcessBacked, four_letter_word, free_port
+from tests.components.report import record
 
-ZK_JAR = Path("/usr/share/java/zookeeper.jar")
+ZK_JAR = Path("/usr/share/java/zookeeper.jar")  # its manifest Class-Path names its Debian dependency jars
+SLF4J_BINDING = Path("/usr/share/java/slf4j-simple.jar")  # without a binding ZooKeeper logs nothing at all
+VERSION_RE = re.compile(r"Zookeeper version: ([0-9][0-9.]*)")
 
 
 @dataclasses.dataclass
@@ -37,20 +40,29 @@ def start_zookeeper(workdir: Path) -> ZooKeeper:
     cfg.write_text(f"tickTime=2000\ndataDir={data}\nclientPort={port}\nclientPortAddress=127.0.0.1\n"
                    "admin.enableServer=false\n4lw.commands.whitelist=ruok,srvr,mntr,stat,conf,envi,cons\n"
                    "maxClientCnxns=0\n")
-    proc = ManagedProcess("zookeeper", ["java", "-Xmx128m", "-XX:+UseSerialGC", "-cp", str(ZK_JAR),
+    classpath = [str(ZK_JAR)] + ([str(SLF4J_BINDING)] if SLF4J_BINDING.exists() else [])
+    proc = ManagedProcess("zookeeper", ["java", "-Xms16m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
+                                        "-Dorg.slf4j.simpleLogger.showDateTime=true", "-cp", ":".join(classpath),
                                         "org.apache.zookeeper.server.ZooKeeperServerMain", str(cfg)],
                           workdir / "zookeeper.log")
-    proc.start(lambda: four_letter_word("127.0.0.1", port, "ruok") == "imok", timeout=60)
-    try:
-        srvr = four_letter_word("127.0.0.1", port, "srvr")
-    except OSError:
-        srvr = ""
-    found = re.search(r"version: ([0-9.]+)", srvr)
-    return ZooKeeper("127.0.0.1", port, proc, found.group(1) if found else "unknown")
+    version: list[str] = []
+
+    def ready() -> bool:
+        # ruok answers imok as soon as the socket is up; srvr reports the version only once it serves requests
+        if four_letter_word("127.0.0.1", port, "ruok") != "imok":
+            return False
+        found = VERSION_RE.search(four_letter_word("127.0.0.1", port, "srvr"))
+        if found:
+            version.append(found.group(1))
+        return found is not None
+
+    proc.start(ready, timeout=60)
+    return ZooKeeper("127.0.0.1", port, proc, version[-1])
 
 
 @pytest.fixture(scope="session")
 def zookeeper(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZooKeeper]:
     zk = start_zookeeper(tmp_path_factory.mktemp("zookeeper"))
+    record("zookeeper", zk.version, zk.startup_seconds)
     yield zk
     zk.process.stop()
