@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from kio.schema.errors import ErrorCode
@@ -11,6 +12,7 @@ from engine.coordinator.coordinator import GroupCoordinator
 from engine.protocol.codec import field, ms
 
 GROUP_KEY, TRANSACTION_KEY = 0, 1
+log = logging.getLogger("engine.coordinator")
 
 
 def coordinator(ctx: RequestContext) -> GroupCoordinator:
@@ -56,6 +58,8 @@ async def join_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
         client_id=ctx.header.client_id or "", client_host=_host(ctx), session_timeout_ms=session,
         rebalance_timeout_ms=rebalance, protocol_type=req.protocol_type,
         protocols=[(p.name, bytes(p.metadata)) for p in req.protocols], require_known_member=ctx.version >= 4)
+    log.debug("JoinGroup v%d %s %r from %s: %s generation %s", ctx.version, req.group_id, req.member_id, ctx.peer,
+              ErrorCode(result["error_code"]).name, result["generation_id"])
     return {"throttle_time": 0, **result}
 
 
@@ -65,12 +69,16 @@ async def sync_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
         group_instance_id=field(req, "group_instance_id"),
         assignments=[(a.member_id, bytes(a.assignment)) for a in req.assignments],
         protocol_type=field(req, "protocol_type", None), protocol_name=field(req, "protocol_name", None))
+    log.debug("SyncGroup v%d %s %r generation %d from %s: %s", ctx.version, req.group_id, req.member_id,
+              req.generation_id, ctx.peer, ErrorCode(result["error_code"]).name)
     return {"throttle_time": 0, **result}
 
 
 async def heartbeat(ctx: RequestContext, req: Any) -> dict[str, Any]:
     code = coordinator(ctx).heartbeat(req.group_id, int(req.generation_id), req.member_id,
                                       field(req, "group_instance_id"))
+    if code is not ErrorCode.none:
+        log.debug("Heartbeat %s %r generation %d: %s", req.group_id, req.member_id, req.generation_id, code.name)
     return {"throttle_time": 0, "error_code": code}
 
 
@@ -80,6 +88,7 @@ async def leave_group(ctx: RequestContext, req: Any) -> dict[str, Any]:
     else:
         members = [(m.member_id, field(m, "group_instance_id")) for m in req.members]
     top, results = coordinator(ctx).leave(req.group_id, members)
+    log.debug("LeaveGroup v%d %s %r: %s", ctx.version, req.group_id, members, [r.name for r in results])
     if ctx.version < 3:
         return {"throttle_time": 0, "error_code": results[0] if results else top}
     return {"throttle_time": 0, "error_code": top if top is not ErrorCode.unknown_member_id or not members else 0,

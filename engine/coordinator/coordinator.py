@@ -156,6 +156,8 @@ class GroupCoordinator:
         now = self.clock()
         if group.is_(S.COMPLETING_REBALANCE):
             for m in group.members.values():
+                if m.is_awaiting_sync:
+                    m.keep_alive(now)  # it learns only now that it must rejoin: a full session to do so
                 _fail_sync(m, ErrorCode.rebalance_in_progress)
         self._to(group, S.PREPARING_REBALANCE)
         timeout = max((m.rebalance_timeout_ms for m in group.members.values()), default=0) / 1000
@@ -185,7 +187,10 @@ class GroupCoordinator:
         if group.leader not in group.members:
             group.leader = next(iter(group.members))
         self._to(group, S.COMPLETING_REBALANCE)
+        now = self.clock()
+        group.sync_deadline = now + max(m.rebalance_timeout_ms for m in group.members.values()) / 1000
         for m in group.members.values():
+            m.keep_alive(now)  # sessions start afresh: a member may have waited longer than one in JoinGroup
             m.assignment = b""
             fut, m.join_future = m.join_future, None
             if fut is not None and not fut.done():
@@ -230,9 +235,11 @@ class GroupCoordinator:
                 m.assignment = given.get(m.member_id, b"")
             self._to(group, S.STABLE)
             self._store_group(group)
+            now = self.clock()
             for m in group.members.values():
                 fut, m.sync_future = m.sync_future, None
                 if fut is not None and not fut.done():
+                    m.keep_alive(now)
                     fut.set_result(self._sync_response(group, m))
         return await future
 
@@ -306,8 +313,12 @@ class GroupCoordinator:
             for mid, deadline in list(group.pending.items()):
                 if now >= deadline:
                     del group.pending[mid]
+            # A member parked in JoinGroup or SyncGroup is alive (it cannot heartbeat meanwhile), as in Kafka.
             expired = [mid for mid, m in group.members.items()
-                       if now >= m.session_deadline and not m.is_awaiting_join]
+                       if now >= m.session_deadline and not m.is_awaiting_join and not m.is_awaiting_sync]
+            if group.is_(S.COMPLETING_REBALANCE) and now >= group.sync_deadline:
+                # Kafka's pending-sync timeout: members (the leader among them) that never sent SyncGroup.
+                expired += [mid for mid, m in group.members.items() if not m.is_awaiting_sync and mid not in expired]
             if group.is_(S.PREPARING_REBALANCE) and now >= group.rebalance_deadline:
                 self._maybe_complete_join(group, force=True)
                 continue

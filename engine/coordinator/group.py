@@ -79,6 +79,13 @@ class Member:
     def is_awaiting_join(self) -> bool:
         return self.join_future is not None and not self.join_future.done()
 
+    @property
+    def is_awaiting_sync(self) -> bool:
+        return self.sync_future is not None and not self.sync_future.done()
+
+    def keep_alive(self, now: float) -> None:
+        self.session_deadline = now + self.session_timeout_ms / 1000
+
 
 @dataclasses.dataclass
 class Group:
@@ -92,6 +99,7 @@ class Group:
     pending: dict[str, float] = dataclasses.field(default_factory=dict)  # member id -> deadline
     static_members: dict[str, str] = dataclasses.field(default_factory=dict)  # instance id -> member id
     rebalance_deadline: float = 0.0
+    sync_deadline: float = 0.0  # CompletingRebalance: members that have not sent SyncGroup by then are removed
     initial_delay_deadline: float = 0.0
     state_timestamp: int = -1
 

@@ -66,6 +66,11 @@ def run_kafka_python(bootstrap: str, topic: str, group: str) -> None:
         def on_partitions_assigned(self, assigned: Any) -> None:
             say(assigned=sorted(tp.partition for tp in assigned))
 
+    # Learn the topic's partitions before joining. Otherwise the first leader may assign from metadata
+    # without the topic, rejoin when the metadata arrives, and kafka-python 3.0.12 can then lose that
+    # rejoin's result if a poll times out while it is in flight: the member never heartbeats again
+    # (client race, seen against this engine about once in 10 runs; not a broker behaviour).
+    c.partitions_for_topic(topic)
     c.subscribe([topic], listener=Listener())
     while not stopping:
         for tp, records in c.poll(timeout_ms=200).items():

@@ -444,3 +444,76 @@ def test_offsets_expire_as_in_kafka() -> None:
         fresh.replay((k, v) for _g, k, v in journal.records)
         assert fresh.offsets == {} and fresh.groups == {}
     asyncio.run(go())
+
+
+def test_sessions_restart_when_the_join_completes_and_parked_members_stay_alive() -> None:
+    """A member may wait in JoinGroup or SyncGroup longer than its session timeout without heartbeating
+    (the clients do not heartbeat meanwhile); Kafka keeps it, and its session starts afresh after."""
+    async def go() -> None:
+        c, clock, _j = make(delay_ms=0)
+        a, _b, gen = await stable_pair_no_delay(c)
+        pending = asyncio.ensure_future(join(c, a))  # a rejoins; b is slow to notice
+        await asyncio.sleep(0)
+        clock.now += 8
+        assert c.heartbeat("g", gen, _b, None) is E.rebalance_in_progress
+        clock.now += 8  # a has waited 16 s > its 10 s session
+        c.tick()
+        rb = await join(c, _b)
+        ra = await pending
+        gen2 = rb["generation_id"]
+        c.tick()
+        assert set(c.groups["g"].members) == {a, _b}, "nobody expires at the end of a long join"
+        follower = asyncio.ensure_future(c.sync(group_id="g", generation=gen2, member_id=_b, group_instance_id=None,
+                                                assignments=[]))
+        await asyncio.sleep(0)
+        clock.now += 9
+        assert c.heartbeat("g", gen2, a, None) is E.none  # the leader computes the assignment for a while
+        clock.now += 9  # b has been parked in SyncGroup for 18 s
+        c.tick()
+        assert _b in c.groups["g"].members and not follower.done()
+        await c.sync(group_id="g", generation=gen2, member_id=a, group_instance_id=None, assignments=[(_b, b"x")])
+        assert (await follower)["assignment"] == b"x" and ra["leader"] == a
+        clock.now += 9
+        c.tick()
+        assert _b in c.groups["g"].members, "b's session restarted when its SyncGroup was answered"
+    asyncio.run(go())
+
+
+def test_members_that_never_sync_are_removed_after_the_rebalance_timeout() -> None:
+    async def go() -> None:
+        c, clock, _j = make(delay_ms=0)
+        a, b, _gen = await stable_pair_no_delay(c)
+        ja, jb = asyncio.ensure_future(join(c, a)), asyncio.ensure_future(join(c, b))
+        ra, rb = await asyncio.gather(ja, jb)
+        gen2 = ra["generation_id"]
+        follower = asyncio.ensure_future(c.sync(group_id="g", generation=gen2, member_id=b, group_instance_id=None,
+                                                assignments=[]))
+        await asyncio.sleep(0)
+        for _ in range(3):  # the leader heartbeats but never sends SyncGroup
+            clock.now += 5
+            assert c.heartbeat("g", gen2, a, None) is E.none
+            c.tick()
+        assert not follower.done()
+        clock.now += 6  # 21 s > the 20 s rebalance timeout
+        c.tick()
+        assert (await follower)["error_code"] == E.rebalance_in_progress
+        assert a not in c.groups["g"].members and c.groups["g"].state is GroupState.PREPARING_REBALANCE
+        assert rb["generation_id"] == gen2
+    asyncio.run(go())
+
+
+async def stable_pair_no_delay(c: GroupCoordinator) -> tuple[str, str, int]:
+    """Two members in one generation when there is no initial delay: b's arrival starts a second rebalance."""
+    a = await first_member(c)
+    ra = await join(c, a)
+    await c.sync(group_id="g", generation=ra["generation_id"], member_id=a, group_instance_id=None, assignments=[])
+    b = await first_member(c)
+    jb = asyncio.ensure_future(join(c, b))
+    await asyncio.sleep(0)
+    ra, _rb = await asyncio.gather(join(c, a), jb)
+    gen = ra["generation_id"]
+    await asyncio.gather(
+        c.sync(group_id="g", generation=gen, member_id=a, group_instance_id=None, assignments=[(a, b"A"), (b, b"B")]),
+        c.sync(group_id="g", generation=gen, member_id=b, group_instance_id=None, assignments=[]))
+    assert c.groups["g"].state is GroupState.STABLE
+    return a, b, gen
