@@ -139,6 +139,7 @@ class Broker:
             offsets_retention_check_interval_ms=int(self.config["offsets.retention.check.interval.ms"]),
             topic_exists=lambda t, p: (t, p) in self.partitions)
         self.groups.replay(self.journal.read_all())
+        self.journal.compact(self.groups)
 
     def _write_meta_properties(self) -> None:
         text = (f"version=1\ncluster.id={self.cluster_id}\nnode.id={self.node_id}\n"

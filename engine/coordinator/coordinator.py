@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
 
 from kio.schema.errors import ErrorCode
@@ -29,6 +29,8 @@ MAX_METADATA = 4096
 
 class Journal(Protocol):
     def append(self, group: str, records: list[tuple[bytes, bytes | None]]) -> None: ...
+
+    def compact(self, state: GroupCoordinator) -> int: ...
 
 
 class CoordinatorError(Exception):
@@ -56,6 +58,7 @@ class GroupCoordinator:
         self.next_retention_check = clock() + self.retention_check_interval
         self.groups: dict[str, Group] = {}
         self.offsets: dict[str, dict[tuple[str, int], OffsetValue]] = {}
+        self.group_records: dict[str, bytes] = {}  # each group's last GroupMetadataValue, as journaled
 
     # -- helpers ------------------------------------------------------------------------
     def _group(self, group_id: str, create: bool = False) -> Group | None:
@@ -332,6 +335,7 @@ class GroupCoordinator:
         if now >= self.next_retention_check:
             self.next_retention_check = now + self.retention_check_interval
             self.expire_offsets()
+            self.journal.compact(self)
 
     # -- offsets ---------------------------------------------------------------------------
     def commit(self, group_id: str, generation: int, member_id: str, group_instance_id: str | None,
@@ -429,6 +433,7 @@ class GroupCoordinator:
             if g is not None and g.is_(S.EMPTY) and group_id not in self.offsets and not g.pending:
                 self._to(g, S.DEAD)
                 del self.groups[group_id]
+                self.group_records.pop(group_id, None)
                 records.append((formats.group_key(group_id), None))
             if records:
                 self.journal.append(group_id, records)
@@ -462,6 +467,7 @@ class GroupCoordinator:
         records: list[tuple[bytes, bytes | None]] = [
             (formats.offset_key(group_id, t, p), None) for (t, p) in self.offsets.pop(group_id, {})]
         records.append((formats.group_key(group_id), None))
+        self.group_records.pop(group_id, None)
         self.journal.append(group_id, records)
         if g is not None:
             self._to(g, S.DEAD)
@@ -501,7 +507,9 @@ class GroupCoordinator:
                                     m.assignment) for m in group.members.values())
         value = GroupValue(group.protocol_type or "", group.generation, group.protocol, group.leader,
                            group.state_timestamp, members)
-        self.journal.append(group.group_id, [(formats.group_key(group.group_id), formats.group_value(value))])
+        encoded = formats.group_value(value)
+        self.group_records[group.group_id] = encoded
+        self.journal.append(group.group_id, [(formats.group_key(group.group_id), encoded)])
 
     def replay(self, records: Iterable[tuple[bytes | None, bytes | None]]) -> None:
         """Rebuild offsets and groups from __consumer_offsets records, oldest first."""
@@ -521,12 +529,23 @@ class GroupCoordinator:
                 elif isinstance(key, formats.GroupKey):
                     if value_bytes is None:
                         self.groups.pop(key.group, None)
+                        self.group_records.pop(key.group, None)
                     else:
                         self.groups[key.group] = self._loaded_group(key.group,
                                                                     formats.parse_group_value(value_bytes))
+                        self.group_records[key.group] = value_bytes
             except Exception:  # a record we cannot read must not stop the broker
                 log.warning("skipping an unreadable __consumer_offsets record", exc_info=True)
 
+
+    def live_records(self) -> Iterator[tuple[str, list[tuple[bytes, bytes]]]]:
+        """What a compacted __consumer_offsets would keep: per group, its offsets and its last metadata."""
+        for group_id in sorted(set(self.offsets) | set(self.group_records)):
+            records = [(formats.offset_key(group_id, t, p), formats.offset_value(v))
+                       for (t, p), v in sorted(self.offsets.get(group_id, {}).items())]
+            if group_id in self.group_records:
+                records.append((formats.group_key(group_id), self.group_records[group_id]))
+            yield group_id, records
 
     def _loaded_group(self, group_id: str, value: GroupValue) -> Group:
         """A group as its last record left it, as Kafka loads it: Stable with its members, whose

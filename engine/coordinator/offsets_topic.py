@@ -1,9 +1,19 @@
-"""The coordinator's journal: records appended to __consumer_offsets, and read back at start-up."""
+"""The coordinator's journal: records appended to __consumer_offsets, and read back at start-up.
+
+The topic is the store: every commit and every group generation is appended in Kafka's formats
+(engine.coordinator.formats) to partition abs(hashCode(group)) % partitions, and start-up replays
+it. Kafka keeps the topic small by log compaction; here `compact` does the same job at start-up
+and at each offset-retention check: when a partition holds far more records than its groups'
+live state, that state is appended again as fresh batches and the log start offset moves to
+them (old segments are deleted once wholly below it). Readers from the earliest offset, such as
+lag monitors, still see every live offset; start-up replay stays proportional to the live state.
+"""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from engine.coordinator.formats import partition_for
 from engine.storage import OffsetOutOfRangeError, validate_produce_batches
@@ -13,9 +23,15 @@ from engine.storage.records import build_batch, decode_records
 if TYPE_CHECKING:
     from engine.broker import Broker
 
+
+class LiveState(Protocol):
+    def live_records(self) -> Iterator[tuple[str, list[tuple[bytes, bytes]]]]: ...
+
 OFFSETS_TOPIC = "__consumer_offsets"
 OFFSETS_TOPIC_CONFIGS = {"cleanup.policy": "compact", "segment.bytes": "104857600", "compression.type": "producer"}
 READ_CHUNK = 4 * 1024 * 1024
+COMPACT_MIN_RECORDS = 10_000  # below this a partition replays in well under 0.1 s
+BATCH_RECORDS = 5_000
 
 
 class OffsetsTopicJournal:
@@ -38,6 +54,31 @@ class OffsetsTopicJournal:
         now = self.broker.now_ms()
         batch = build_batch([(k, v, (), now) for k, v in records])
         p.append(batch, validate_produce_batches(batch), now)
+
+    def compact(self, state: LiveState, min_records: int = COMPACT_MIN_RECORDS) -> int:
+        """Rewrite the partitions that have outgrown their live state; returns how many were rewritten."""
+        rec = self.broker.topics.get(OFFSETS_TOPIC)
+        if rec is None:
+            return 0
+        live: dict[int, list[tuple[bytes, bytes]]] = defaultdict(list)
+        for group, records in state.live_records():
+            live[partition_for(group, rec.partitions)] += records
+        rewritten = 0
+        for i in range(rec.partitions):
+            p = self.broker.partition(OFFSETS_TOPIC, i)
+            if p is None or p.high_watermark - p.log_start_offset <= max(min_records, 2 * len(live[i])):
+                continue
+            now = self.broker.now_ms()
+            start = p.high_watermark
+            records = live[i]
+            for at in range(0, len(records), BATCH_RECORDS):
+                batch = build_batch([(k, v, (), now) for k, v in records[at : at + BATCH_RECORDS]])
+                result = p.append(batch, validate_produce_batches(batch), now)
+                if at == 0:
+                    start = result.base_offset
+            p.log.delete_records_before(start)
+            rewritten += 1
+        return rewritten
 
     def read_all(self) -> Iterator[tuple[bytes | None, bytes | None]]:
         rec = self.broker.topics.get(OFFSETS_TOPIC)
