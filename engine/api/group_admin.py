@@ -31,11 +31,11 @@ async def describe_groups(ctx: RequestContext, req: Any) -> dict[str, Any]:
     out = []
     for group_id in req.groups:
         g = coordinator(ctx).describe(group_id)
-        stable = g.state in (GroupState.STABLE, GroupState.COMPLETING_REBALANCE)
+        stable = g.state is GroupState.STABLE  # as Kafka: protocol, metadata and assignments only when Stable
         members = [{"member_id": m.member_id, "group_instance_id": m.group_instance_id, "client_id": m.client_id,
                     "client_host": m.client_host,
                     "member_metadata": m.metadata_for(g.protocol) if stable else b"",
-                    "member_assignment": m.assignment if g.state is GroupState.STABLE else b""}
+                    "member_assignment": m.assignment if stable else b""}
                    for m in g.members.values()]
         out.append({"error_code": 0, "group_id": group_id, "group_state": g.state.value,
                     "protocol_type": g.protocol_type or "", "protocol_data": (g.protocol or "") if stable else "",

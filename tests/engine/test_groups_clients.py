@@ -151,3 +151,54 @@ def test_kcat_consumes_as_a_group(engine_factory: Any) -> None:
     admin = AdminClient({"bootstrap.servers": eng.bootstrap})
     offsets = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions("kcat-g")])["kcat-g"].result(30)
     assert sorted((tp.partition, tp.offset) for tp in offsets.topic_partitions) == [(0, 10), (1, 10), (2, 10)]
+
+
+def test_group_admin_with_kafka_python_against_a_static_member(engine_factory: Any) -> None:
+    """kafka-python's admin client: batched FindCoordinator, multi-group OffsetFetch v8, ListGroups with a
+    state filter, DescribeGroups, OffsetDelete and DeleteGroups refusals for an active group, and removing a
+    static member (batched LeaveGroup by group.instance.id), which then rejoins."""
+    from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
+    from confluent_kafka.admin import AdminClient
+    from kafka import TopicPartition as KTP
+    from kafka.admin import KafkaAdminClient, MemberToRemove
+    from kafka.errors import GroupSubscribedToTopicError, NoError
+
+    eng = engine_factory(**GROUP_OVERRIDES)
+    create_topic(eng.bootstrap, "adm", partitions=2)
+    admin = AdminClient({"bootstrap.servers": eng.bootstrap})
+    admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(
+        "idle", [TopicPartition("adm", 0, 7), TopicPartition("adm", 1, 9)])])["idle"].result(30)
+    consumer = Consumer({"bootstrap.servers": eng.bootstrap, "group.id": "active", "group.instance.id": "static-1",
+                         "session.timeout.ms": 6000, "heartbeat.interval.ms": 300, "enable.auto.commit": False})
+    consumer.subscribe(["adm"])
+    kp = KafkaAdminClient(bootstrap_servers=eng.bootstrap)
+    try:
+        def state(group: str) -> str:
+            consumer.poll(0.05)  # serves the consumer's rebalance events (polled from this thread only)
+            return str(kp.describe_groups([group])[group]["group_state"])
+
+        wait_until(lambda: state("active") == "Stable", 30, "the static member's group to be Stable")
+        consumer.commit(offsets=[TopicPartition("adm", 0, 3)], asynchronous=False)
+
+        got = kp.list_group_offsets({"active": None, "idle": [KTP("adm", 1)], "ghost": None})
+        assert {g: {(tp.partition, om.offset) for tp, om in v.items()} for g, v in got.items()} == {
+            "active": {(0, 3)}, "idle": {(1, 9)}, "ghost": set()}
+        assert [g["group_id"] for g in kp.list_groups(states_filter=["Stable"])] == ["active"]
+        assert [g["group_id"] for g in kp.list_groups(states_filter=["Empty"])] == ["idle"]
+
+        desc = kp.describe_groups(["active"])["active"]
+        (member,) = desc["members"]
+        assert member["group_instance_id"] == "static-1" and desc["protocol_type"] == "consumer"
+
+        assert kp.delete_group_offsets("active", [KTP("adm", 0)]) == {KTP("adm", 0): GroupSubscribedToTopicError}
+        assert kp.delete_group_offsets("idle", [KTP("adm", 0)]) == {KTP("adm", 0): NoError}
+        assert kp.delete_groups(["active", "idle"]) == {"active": "NonEmptyGroupError", "idle": "OK"}
+
+        removed = kp.remove_group_members("active", [MemberToRemove(group_instance_id="static-1")])
+        assert list(removed.values()) == [NoError]
+        wait_until(lambda: state("active") == "Stable" and
+                   kp.describe_groups(["active"])["active"]["members"][0]["member_id"] != member["member_id"],
+                   30, "the removed static member to rejoin under a new member id")
+    finally:
+        kp.close()
+        consumer.close()
