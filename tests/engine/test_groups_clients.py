@@ -202,3 +202,43 @@ def test_group_admin_with_kafka_python_against_a_static_member(engine_factory: A
     finally:
         kp.close()
         consumer.close()
+
+
+def test_commits_and_the_group_survive_kill_9(engine_factory: Any) -> None:
+    """Acknowledged commits are in __consumer_offsets before the response: a SIGKILL loses none. The group's
+    last generation is reloaded with its members, so a consumer that reconnects keeps its membership."""
+    from confluent_kafka import Consumer, ConsumerGroupTopicPartitions, TopicPartition
+    from confluent_kafka.admin import AdminClient
+    from kafka.admin import KafkaAdminClient
+
+    eng = engine_factory(**GROUP_OVERRIDES)
+    create_topic(eng.bootstrap, "k9", partitions=3)
+    consumer = Consumer({"bootstrap.servers": eng.bootstrap, "group.id": "k9g", "session.timeout.ms": 6000,
+                         "heartbeat.interval.ms": 300, "enable.auto.commit": False})
+    consumer.subscribe(["k9"])
+
+    def members() -> list[str]:
+        consumer.poll(0.05)
+        kp = KafkaAdminClient(bootstrap_servers=eng.bootstrap)
+        try:
+            desc = kp.describe_groups(["k9g"])["k9g"]
+        finally:
+            kp.close()
+        return [m["member_id"] for m in desc["members"]] if desc["group_state"] == "Stable" else []
+
+    try:
+        wait_until(lambda: len(members()) == 1 and len(consumer.assignment()) == 3, 30, "the consumer's assignment")
+        (member,) = members()
+        for i in range(1, 21):
+            consumer.commit(offsets=[TopicPartition("k9", p, i * 10 + p) for p in range(3)], asynchronous=False)
+        eng.kill()
+        eng.start()
+        admin = AdminClient({"bootstrap.servers": eng.bootstrap})
+        got = admin.list_consumer_group_offsets([ConsumerGroupTopicPartitions("k9g")])["k9g"].result(30)
+        assert sorted((tp.partition, tp.offset) for tp in got.topic_partitions) == [(0, 200), (1, 201), (2, 202)]
+        wait_until(lambda: members() == [member], 30, "the reloaded group with the same member")
+        deadline = time.monotonic() + 8  # longer than the session timeout: the member heartbeats, nothing changes
+        while time.monotonic() < deadline:
+            assert members() == [member]
+    finally:
+        consumer.close()
