@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -26,8 +27,9 @@ GROUP_OVERRIDES = {"group.min.session.timeout.ms": "1000", "group.initial.rebala
 
 class MemberProcess:
     def __init__(self, client: str, bootstrap: str, topic: str, group: str) -> None:
+        self.stderr = tempfile.TemporaryFile("w+")  # noqa: SIM115 (closed in close(); shown if the member died)
         self.proc = subprocess.Popen([sys.executable, str(MEMBER), client, bootstrap, topic, group], cwd=ROOT,
-                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                                     stdout=subprocess.PIPE, stderr=self.stderr, text=True,
                                      env={**os.environ, "PYTHONPATH": str(ROOT)})
         self.assigned: list[int] | None = None
         self.committed: list[tuple[int, int]] = []
@@ -61,6 +63,10 @@ class MemberProcess:
     def close(self) -> None:
         if self.proc.poll() is None:
             self.kill()
+        elif self.proc.returncode not in (0, -signal.SIGKILL):
+            self.stderr.seek(0)
+            print(f"member {self.proc.pid} exited {self.proc.returncode}:\n{self.stderr.read()[-3000:]}")
+        self.stderr.close()
         if self.proc.stdout is not None:
             self.proc.stdout.close()
 
