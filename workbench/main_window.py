@@ -1,19 +1,22 @@
-"""The main window: the composition root. It owns the panes, the services of the open connection and the
-Local broker, and connects every signal in one place, grouped by concern (`_wire_*`).
+"""The main window: the composition root. It builds the panes and their controllers, opens connections, and
+owns the status line; everything a pane asks for is done by that pane's controller (workbench/controllers).
 
-Panes only emit intents and take data. Each intent handler here starts one awaited
-service call through the TaskRunner (ui/tasks.py) and hands the result to the pane,
-or the Problem to the pane's banner and the status bar (one sentence; the detail one
-click away). A refresh that could not reach the cluster marks the session failed and
-a timer retries it, so the window recovers by itself when the cluster is back.
+Theory of operation: one `Session` per open connection. `open_spec` makes it and hands
+it to every controller (`connection_changed`), which loads its pane. Controllers report
+through this window's status line (`inform`, `report`, `succeeded`): a problem of a
+transport kind marks the session failed and a timer calls `refresh()` on the
+controllers that retry, so the window recovers by itself when the cluster is back.
+The few signals that cross features (the topic list offered to other panes, "produce
+again" from a message) are connected here, in `_wire_across`.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import contextlib
+import functools
 import gc
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
@@ -24,13 +27,17 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QLabel,
     QMainWindow,
-    QMessageBox,
     QPushButton,
     QToolBar,
     QWidget,
 )
 
 from workbench import settings as S
+from workbench.controllers.base import Controller
+from workbench.controllers.brokers import BrokersController
+from workbench.controllers.local import LocalController
+from workbench.controllers.topics import TopicsController
+from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
 from workbench.local_broker import LocalBroker
 from workbench.panes.brokers import BrokersPane
@@ -40,10 +47,6 @@ from workbench.panes.zookeeper import ZooKeeperPane
 from workbench.services import wire
 from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
-from workbench.services.model import ClusterOverview, TopicSummary
-from workbench.services.sample_data import SampleResult, load_sample_data
-from workbench.services.zk import ZkBrowser
-from workbench.services.zk_kafka import decode
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
 from workbench.ui.profile_dialog import ProfileDialog
@@ -51,7 +54,6 @@ from workbench.ui.tasks import TaskRunner
 from workbench.ui.theme import apply_theme
 from workbench.ui.widgets import DetailsDialog
 
-PANES = ("local", "topics", "brokers", "zookeeper")
 RETRY_MS = 3000
 TRANSPORT_KINDS = ("refused", "timeout", "dns", "tls", "auth")
 
@@ -67,49 +69,33 @@ class MainWindow(QMainWindow):
         self.tasks = TaskRunner(self)
         self.session: Session | None = None
         self.last_problem: Problem | None = None
-        self._log_offset = 0
         self._closing = False
         self.local = local or LocalBroker(data_dir() / "local-broker", self.store.get(S.LOCAL_PORT))
-        self.local.on_state = self._local_state
 
+        # panes and their controllers, in the order of the View menu and the Ctrl+<n> shortcuts
         self.local_pane = LocalPane()
         self.topics_pane = TopicsPane()
         self.brokers_pane = BrokersPane()
         self.zk_pane = ZooKeeperPane(self.store.get(S.ZK_PAGE_SIZE))
+        self.local_ctl = LocalController(self.local_pane, self.tasks, self, self.store, self.local, self)
+        self.topics_ctl = TopicsController(self.topics_pane, self.tasks, self, self)
+        self.brokers_ctl = BrokersController(self.brokers_pane, self.tasks, self, self)
+        self.zk_ctl = ZooKeeperController(self.zk_pane, self.tasks, self, self.store, self)
+        self.features: list[tuple[str, str, QWidget, Controller]] = [
+            ("local", "Local broker", self.local_pane, self.local_ctl),
+            ("topics", "Topics", self.topics_pane, self.topics_ctl),
+            ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
+            ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
+        ]
         self.docks: dict[str, QDockWidget] = {}
-        self.setDockNestingEnabled(True)
-        titles = {"local": "Local broker", "topics": "Topics", "brokers": "Brokers", "zookeeper": "ZooKeeper"}
-        for key, pane in zip(PANES, (self.local_pane, self.topics_pane, self.brokers_pane, self.zk_pane),
-                             strict=True):
-            dock = QDockWidget(titles[key], self)
-            dock.setObjectName(f"dock-{key}")
-            dock.setWidget(pane)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                             QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
-            self.docks[key] = dock
-        first = self.docks["local"]
-        for key in PANES[1:]:
-            self.tabifyDockWidget(first, self.docks[key])
-
+        self._build_docks()
         self._build_toolbar()
         self._build_status_bar()
-        self._wire_tasks()
-        self._wire_local()
-        self._wire_topics()
-        self._wire_brokers()
-        self._wire_zookeeper()
+        self._wire_across()
         self._wire_shortcuts()
         self.retry_timer = QTimer(self)
         self.retry_timer.setInterval(RETRY_MS)
         self.retry_timer.timeout.connect(self._retry)
-        self.local_timer = QTimer(self)
-        self.local_timer.setInterval(500)
-        self.local_timer.timeout.connect(self._poll_local)
-        self.local_timer.start()
-        self.local_pane.set_keep_running(self.store.get(S.KEEP_LOCAL_RUNNING))
-        self.local_pane.show_bootstrap(self.local.bootstrap if self.local.port else "(chosen at start)",
-                                       str(self.local.data_dir))
         self._restore_layout()
         self.show_pane("topics")
         # the wire client's protocol schemas take ~0.1 s to import: do it now, off the GUI thread
@@ -120,7 +106,28 @@ class MainWindow(QMainWindow):
         # by reference counting when dropped.
         gc.freeze()
 
+    @property
+    def controllers(self) -> list[Controller]:
+        return [f[3] for f in self.features]
+
+    @property
+    def pane_keys(self) -> list[str]:
+        return [f[0] for f in self.features]
+
     # -- construction ----------------------------------------------------------------------
+
+    def _build_docks(self) -> None:
+        self.setDockNestingEnabled(True)
+        for key, title, pane, _ctl in self.features:
+            dock = QDockWidget(title, self)
+            dock.setObjectName(f"dock-{key}")
+            dock.setWidget(pane)
+            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
+                             QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
+            if self.docks:
+                self.tabifyDockWidget(self.docks[self.pane_keys[0]], dock)
+            self.docks[key] = dock
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Connection")
@@ -154,7 +161,7 @@ class MainWindow(QMainWindow):
                        self.theme_action):
             bar.addAction(action)
         view = self.menuBar().addMenu("&View")
-        for key in PANES:
+        for key in self.pane_keys:
             view.addAction(self.docks[key].toggleViewAction())
         view.addSeparator()
         view.addAction(self.theme_action)
@@ -174,6 +181,8 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.status_label, 1)
         bar.addWidget(self.details_button)
         bar.addPermanentWidget(self.busy_label)
+        self.tasks.failed.connect(lambda what, problem: self.report(problem))
+        self.tasks.busy_changed.connect(lambda n: self.busy_label.setText(f"⏳ {n} running" if n else ""))
 
     def _fill_switcher(self) -> None:
         current = self.switcher.currentText()
@@ -185,56 +194,20 @@ class MainWindow(QMainWindow):
             self.switcher.setCurrentText(current)
         self.switcher.blockSignals(False)
 
-    # -- wiring, one concern at a time -----------------------------------------------------
+    # -- wiring across features ------------------------------------------------------------
 
-    def _wire_tasks(self) -> None:
-        self.tasks.failed.connect(lambda what, problem: self.report(problem))
-        self.tasks.busy_changed.connect(lambda n: self.busy_label.setText(f"⏳ {n} running" if n else ""))
-
-    def _wire_local(self) -> None:
-        p = self.local_pane
-        p.start_requested.connect(lambda: self.tasks.run("starting the Local broker", self.local.start(),
-                                                          key="local"))
-        p.stop_requested.connect(lambda: self.tasks.run("stopping the Local broker", self.local.stop(), key="local"))
-        p.restart_requested.connect(lambda: self.tasks.run("restarting the Local broker", self.local.restart(),
-                                                            key="local"))
-        p.keep_running_changed.connect(lambda keep: self.store.set(S.KEEP_LOCAL_RUNNING, keep))
-        p.sample_data_requested.connect(self.load_sample_data)
-
-    def _wire_topics(self) -> None:
-        p = self.topics_pane
-        p.refresh_requested.connect(self.refresh_topics)
-        p.topic_selected.connect(self._load_topic)
-        p.create_requested.connect(self._create_topic)
-        p.delete_requested.connect(self._delete_topic)
-        p.configs_save_requested.connect(self._save_topic_configs)
-        p.add_partitions_requested.connect(self._add_partitions)
-        p.delete_records_requested.connect(self._delete_records)
-        p.shown.connect(lambda what: gc.freeze() if what == "topics" else None)
-
-    def _wire_brokers(self) -> None:
-        p = self.brokers_pane
-        p.refresh_requested.connect(self.refresh_brokers)
-        p.broker_selected.connect(self._load_broker)
-
-    def _wire_zookeeper(self) -> None:
-        p = self.zk_pane
-        p.children_requested.connect(self._zk_children)
-        p.node_requested.connect(self._zk_node)
-        p.node_hidden.connect(lambda key: self.session.zk.forget(key) if self.session and self.session.zk else None)
-        p.create_requested.connect(self._zk_create)
-        p.save_requested.connect(self._zk_save)
-        p.delete_requested.connect(self._zk_delete)
-        p.server_state_requested.connect(self._zk_server_state)
-        p.refresh_requested.connect(self.refresh_zookeeper)
+    def _wire_across(self) -> None:
+        self.local_ctl.state_changed.connect(self._local_state)
+        self.local_ctl.data_changed.connect(self.topics_ctl.refresh)
+        self.local_ctl.data_changed.connect(self.brokers_ctl.refresh)
 
     def _wire_shortcuts(self) -> None:
-        def shortcut(keys: str, *slots: Any) -> None:
+        def shortcut(keys: str, *slots: Callable[[], Any]) -> None:
             sc = QShortcut(QKeySequence(keys), self)
             for slot in slots:
                 sc.activated.connect(slot)
-        for n, key in enumerate(PANES, start=1):
-            shortcut(f"Ctrl+{n}", lambda k=key: self.show_pane(k))
+        for n, key in enumerate(self.pane_keys[:9], start=1):
+            shortcut(f"Ctrl+{n}", functools.partial(self.show_pane, key))
         shortcut("Ctrl+F", lambda: self.show_pane("topics"), self.topics_pane.focus_search)
         shortcut("Ctrl+N", lambda: self.show_pane("topics"), self.topics_pane.ask_create)
         shortcut("Ctrl+K", self.switcher.setFocus, self.switcher.showPopup)
@@ -244,7 +217,7 @@ class MainWindow(QMainWindow):
         delete.setContext(Qt.ShortcutContext.WidgetShortcut)
         delete.activated.connect(self.topics_pane.ask_delete)
 
-    # -- status and errors -----------------------------------------------------------------
+    # -- the status line (controllers' StatusLine) -----------------------------------------
 
     def report(self, problem: Problem) -> None:
         """The one error path: one sentence in the status bar, the detail one click (or Ctrl+I) away."""
@@ -259,6 +232,14 @@ class MainWindow(QMainWindow):
     def inform(self, text: str) -> None:
         self.status_label.setText(text)
         self.details_button.hide()
+
+    def succeeded(self, text: str = "") -> None:
+        if self.session is not None and self.session.failed:
+            self.session.failed = False
+            self.retry_timer.stop()
+            self.inform(f"Connected to {self.session.spec.name} again.")
+        elif text:
+            self.inform(text)
 
     def show_details(self) -> None:
         if self.last_problem is not None:
@@ -282,10 +263,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """After the window is shown: open the last connection (Local on first run, starting its broker)."""
         name = self.store.get(S.LAST_PROFILE)
-        if name != LOCAL_PROFILE and name in self.store.profile_names():
-            self._switch_to(name)
-        else:
-            self._switch_to(LOCAL_PROFILE)
+        self._switch_to(name if name != LOCAL_PROFILE and name in self.store.profile_names() else LOCAL_PROFILE)
 
     def _switch_to(self, name: str) -> None:
         self.switcher.setCurrentText(name)
@@ -297,7 +275,7 @@ class MainWindow(QMainWindow):
             else:
                 self._close_session()
                 self.inform("Starting the Local broker…")
-                self.tasks.run("starting the Local broker", self.local.start(), key="local")
+                self.local_ctl.start()
             return
         try:
             spec = self.store.load_profile(name)
@@ -309,49 +287,45 @@ class MainWindow(QMainWindow):
     def _close_session(self) -> None:
         self.tasks.cancel_all()
         self.retry_timer.stop()
-        if self.session is not None:
-            old, self.session = self.session, None
+        old, self.session = self.session, None
+        if old is not None:
             self.tasks.run("closing the previous connection", old.close())
-        self.topics_pane.clear()
-        self.brokers_pane.clear()
+            for ctl in self.controllers:
+                ctl.connection_changed(None)
 
     def open_spec(self, spec: ConnectionSpec) -> None:
-        """Open a connection: new services, every pane refreshed."""
+        """Open a connection: new services, every controller told, every pane reloaded."""
         self._close_session()
-        timeout = self.store.get(S.REQUEST_TIMEOUT)
-        self.session = Session(spec, AdminService(spec, timeout))
+        self.session = Session(spec, AdminService(spec, self.store.get(S.REQUEST_TIMEOUT)))
         self.read_only_badge.setText("  🔒 read-only" if spec.read_only else "")
-        self.topics_pane.set_read_only(spec.read_only)
-        self.zk_pane.set_read_only(spec.read_only)
         self.inform(f"Connecting to {spec.name} ({spec.bootstrap})…")
-        self.refresh_topics()
-        self.refresh_brokers()
-        self.refresh_zookeeper()
+        for ctl in self.controllers:
+            ctl.connection_changed(self.session)
         self.connection_opened.emit(spec.name)
 
     def refresh_current(self) -> None:
-        visible = [k for k, d in self.docks.items() if not d.visibleRegion().isEmpty()]
-        if "topics" in visible or not visible:
-            self.refresh_topics()
-        if "brokers" in visible:
-            self.refresh_brokers()
-        if "zookeeper" in visible:
-            self.refresh_zookeeper()
+        """Refresh the panes on screen (the topics pane when none is)."""
+        visible = {k for k, d in self.docks.items() if not d.visibleRegion().isEmpty()}
+        for key, _title, _pane, ctl in self.features:
+            if key in visible or (not visible and key == "topics"):
+                ctl.refresh()
 
     def _retry(self) -> None:
         if self.session is None or not self.session.failed:
             self.retry_timer.stop()
             return
-        self.refresh_topics()
-        self.refresh_brokers()
+        for ctl in self.controllers:
+            if ctl.retries:
+                ctl.refresh()
 
-    def _succeeded(self, text: str = "") -> None:
-        if self.session is not None and self.session.failed:
-            self.session.failed = False
-            self.retry_timer.stop()
-            self.inform(f"Connected to {self.session.spec.name} again.")
-        elif text:
-            self.inform(text)
+    def _local_state(self, state: str) -> None:
+        if self.switcher.currentText() != LOCAL_PROFILE:
+            return
+        if state == "running":
+            self.open_spec(self.local.spec())
+        elif state in ("stopped", "failed"):
+            self._close_session()
+            self.topics_pane.show_note("The Local broker is not running: start it in the Local broker pane.")
 
     def edit_profile(self, name: str | None) -> None:
         spec = None
@@ -388,251 +362,6 @@ class MainWindow(QMainWindow):
         self._fill_switcher()
         self._switch_to(LOCAL_PROFILE)
 
-    # -- topics ----------------------------------------------------------------------------
-
-    def _admin(self) -> AdminService | None:
-        return self.session.admin if self.session is not None else None
-
-    def refresh_topics(self) -> None:
-        admin = self._admin()
-        if admin is None:
-            return
-
-        def done(topics: list[TopicSummary]) -> None:
-            self.topics_pane.show_topics(topics)
-            self._succeeded(f"{len(topics):,} topics on {admin.spec.name}.")
-        self.tasks.run("listing topics", admin.list_topics(), done, key="topics",
-                       on_error=self.topics_pane.show_problem)
-
-    def _load_topic(self, topic: str) -> None:
-        admin = self._admin()
-        if admin is None:
-            return
-        self.tasks.run(f"describing {topic}", admin.partitions(topic),
-                       lambda parts: self.topics_pane.show_partitions(topic, parts), key="topic-partitions",
-                       on_error=self.topics_pane.show_problem)
-        self.tasks.run(f"reading the configs of {topic}", admin.configs("topic", topic),
-                       lambda cfg: self.topics_pane.show_configs(topic, cfg), key="topic-configs",
-                       on_error=lambda p: self.topics_pane.show_configs_unavailable(topic, p))
-
-    def _after_change(self, text: str, select: str | None = None) -> None:
-        self.inform(text)
-        if select is not None:
-            self.topics_pane.pending_select = select
-        self.refresh_topics()
-
-    def _create_topic(self, name: str, partitions: int, rf: int, configs: dict[str, str]) -> None:
-        admin = self._admin()
-        if admin is not None:
-            self.tasks.run(f"creating {name}", admin.create_topic(name, partitions, rf, configs),
-                           lambda _r: self._after_change(f"Created topic {name}.", select=name),
-                           on_error=self.topics_pane.show_problem)
-
-    def _delete_topic(self, name: str) -> None:
-        admin = self._admin()
-        if admin is not None:
-            def done(_r: object) -> None:
-                self.topics_pane.clear()
-                self._after_change(f"Deleted topic {name}.")
-            self.tasks.run(f"deleting {name}", admin.delete_topic(name), done, on_error=self.topics_pane.show_problem)
-
-    def _save_topic_configs(self, topic: str, changes: dict[str, str | None]) -> None:
-        admin = self._admin()
-        if admin is not None:
-            def done(_r: object) -> None:
-                self.inform(f"Saved {len(changes)} config change(s) of {topic}.")
-                self._load_topic(topic)
-            self.tasks.run(f"changing the configs of {topic}", admin.alter_configs("topic", topic, changes), done,
-                           on_error=self.topics_pane.show_problem)
-
-    def _add_partitions(self, topic: str, total: int) -> None:
-        admin = self._admin()
-        if admin is not None:
-            def done(_r: object) -> None:
-                self._after_change(f"{topic} now has {total} partitions.", select=topic)
-                self._load_topic(topic)
-            self.tasks.run(f"adding partitions to {topic}", admin.add_partitions(topic, total), done,
-                           on_error=self.topics_pane.show_problem)
-
-    def _delete_records(self, topic: str, before: dict[int, int]) -> None:
-        admin = self._admin()
-        if admin is not None:
-            what = "Purged" if all(o < 0 for o in before.values()) else "Deleted records of"
-            def done(_r: object) -> None:
-                self.inform(f"{what} {topic}.")
-                self._load_topic(topic)
-            self.tasks.run(f"deleting records of {topic}", admin.delete_records(topic, before), done,
-                           on_error=self.topics_pane.show_problem)
-
-    # -- brokers ---------------------------------------------------------------------------
-
-    def refresh_brokers(self) -> None:
-        admin = self._admin()
-        if admin is None:
-            return
-
-        async def work() -> None:
-            overview = await admin.cluster()
-            self.brokers_pane.show_overview(overview)
-            self._succeeded()
-            await asyncio.gather(self._health(admin, overview), self._log_dirs(admin))
-        self.tasks.run("describing the cluster", work(), key="brokers", on_error=self.brokers_pane.show_problem)
-
-    async def _health(self, admin: AdminService, overview: ClusterOverview) -> None:
-        try:
-            self.brokers_pane.show_health(await admin.health(overview))
-        except Exception as exc:
-            from workbench.errors import describe
-
-            self.brokers_pane.show_unavailable("health", describe(exc))
-
-    async def _log_dirs(self, admin: AdminService) -> None:
-        try:
-            self.brokers_pane.show_log_dirs(await admin.log_dirs())
-        except Exception as exc:
-            from workbench.errors import describe
-
-            self.brokers_pane.show_unavailable("log-dirs", describe(exc))
-
-    def _load_broker(self, broker_id: int) -> None:
-        admin = self._admin()
-        broker = next((b for b in self.brokers_pane.brokers if b.id == broker_id), None)
-        if admin is None or broker is None:
-            return
-        self.tasks.run(f"asking broker {broker_id} for its API versions", admin.api_versions(broker),
-                       lambda v: self.brokers_pane.show_api_versions(broker_id, v), key="broker-api",
-                       on_error=lambda p: self.brokers_pane.show_unavailable("api-versions", p))
-        self.tasks.run(f"reading the configs of broker {broker_id}", admin.configs("broker", str(broker_id)),
-                       lambda c: self.brokers_pane.show_broker_configs(broker_id, c), key="broker-configs",
-                       on_error=lambda p: self.brokers_pane.show_unavailable("broker-configs", p))
-
-    # -- ZooKeeper -------------------------------------------------------------------------
-
-    def refresh_zookeeper(self) -> None:
-        session = self.session
-        if session is None:
-            return
-        connect = session.spec.zookeeper
-        if not connect:
-            self.zk_pane.show_unavailable(
-                f"{session.spec.name} has no ZooKeeper: this profile has no ZooKeeper connect string. KRaft "
-                "clusters (Kafka 4 and later) and the Local broker keep their metadata without ZooKeeper. "
-                "For a ZooKeeper-mode cluster, add its connect string to the profile.")
-            return
-        if session.zk is None:
-            session.zk = ZkBrowser(connect, self.store.get(S.ZK_TIMEOUT), session.read_only,
-                                   self.store.get(S.ZK_WATCH_BUDGET), on_change=self.zk_pane.node_changed)
-        zk = session.zk
-
-        async def work() -> None:
-            await zk.start()
-            self.zk_pane.show_available(connect)
-        self.tasks.run(f"connecting to ZooKeeper at {connect}", work(), key="zk",
-                       on_error=self.zk_pane.show_problem)
-
-    def _zk(self) -> ZkBrowser | None:
-        return self.session.zk if self.session is not None else None
-
-    def _zk_children(self, path: str) -> None:
-        zk = self._zk()
-        if zk is None:
-            return
-
-        def failed(p: Problem) -> None:
-            self.zk_pane.model.fail(path)
-            self.zk_pane.show_problem(p)
-        self.tasks.run(f"listing the children of {path}", zk.children(path, watch=True),
-                       lambda names: self.zk_pane.show_children(path, names), on_error=failed)
-
-    def _zk_node(self, path: str) -> None:
-        zk = self._zk()
-        if zk is not None:
-            self.tasks.run(f"reading {path}", zk.node(path, watch=True),
-                           lambda node: self.zk_pane.show_node(node, decode(node.path, node.data)), key="zk-node",
-                           on_error=self.zk_pane.show_problem)
-
-    def _zk_reload(self, path: str, text: str) -> None:
-        self.inform(text)
-        parent = path.rsplit("/", 1)[0] or "/"
-        self._zk_children(parent)
-
-    def _zk_create(self, path: str, data: bytes) -> None:
-        zk = self._zk()
-        if zk is not None:
-            self.tasks.run(f"creating {path}", zk.create(path, data),
-                           lambda _r: self._zk_reload(path, f"Created {path}."), on_error=self.zk_pane.show_problem)
-
-    def _zk_save(self, path: str, data: bytes, version: int) -> None:
-        zk = self._zk()
-        if zk is not None:
-            def done(_r: object) -> None:
-                self.inform(f"Saved {path}.")
-                self._zk_node(path)
-            self.tasks.run(f"writing {path}", zk.set_data(path, data, version), done,
-                           on_error=self.zk_pane.show_problem)
-
-    def _zk_delete(self, path: str, version: int) -> None:
-        zk = self._zk()
-        if zk is not None:
-            self.tasks.run(f"deleting {path}", zk.delete(path, version),
-                           lambda _r: self._zk_reload(path, f"Deleted {path}."), on_error=self.zk_pane.show_problem)
-
-    def _zk_server_state(self, word: str) -> None:
-        zk = self._zk()
-        if zk is not None:
-            self.tasks.run(f"asking ZooKeeper {word}", zk.four_letter_word(word),
-                           lambda text: self.zk_pane.show_server_state(word, text),
-                           on_error=self.zk_pane.show_problem)
-
-    # -- Local broker ----------------------------------------------------------------------
-
-    def _local_state(self, state: str, message: str) -> None:
-        self.local_pane.show_state(state, message)
-        if self.local.port:
-            self.local_pane.show_bootstrap(self.local.bootstrap, str(self.local.data_dir))
-            if self.store.get(S.LOCAL_PORT) != self.local.port:
-                self.store.set(S.LOCAL_PORT, self.local.port)
-        if state == "failed":
-            self.report(Problem("internal", message, self.local.read_log(max(0, self._log_offset - 4000))[0]))
-        if self.switcher.currentText() != LOCAL_PROFILE:
-            return
-        if state == "running":
-            self.open_spec(self.local.spec())
-            if not self.store.get(S.SAMPLE_DATA_OFFERED):
-                self._offer_sample_data()
-        elif state in ("stopped", "failed"):
-            self._close_session()
-            self.topics_pane.show_note("The Local broker is not running: start it in the Local broker pane.")
-
-    def _poll_local(self) -> None:
-        self.local.check()
-        text, self._log_offset = self.local.read_log(self._log_offset)
-        self.local_pane.append_log(text)
-
-    def _offer_sample_data(self) -> None:
-        self.store.set(S.SAMPLE_DATA_OFFERED, True)
-        box = QMessageBox(QMessageBox.Icon.Question, "Sample data",
-                          "The Local broker is running. Load sample data (a few topics of keyed JSON messages with "
-                          "headers, and a consumer group that lags) so every pane has something to show?",
-                          QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self)
-        box.setObjectName("sample-data-offer")
-        box.accepted.connect(self.load_sample_data)
-        self.sample_offer = box
-        box.open()
-
-    def load_sample_data(self) -> None:
-        admin = self._admin()
-        if admin is None or not admin.spec.local:
-            return
-
-        def done(result: SampleResult) -> None:
-            self.local_pane.show_sample_result(result.sentence)
-            self.inform(result.sentence)
-            self.refresh_topics()
-            self.refresh_brokers()
-        self.tasks.run("loading sample data", load_sample_data(admin), done, key="sample",
-                       on_error=lambda p: self.local_pane.show_sample_result(p.sentence))
-
     # -- layout and exit -------------------------------------------------------------------
 
     def _restore_layout(self) -> None:
@@ -648,24 +377,16 @@ class MainWindow(QMainWindow):
         self.store.set(S.WINDOW_STATE, base64.b64encode(self.saveState().data()).decode())
 
     def shutdown(self) -> None:
-        """Leave: save the layout, cancel work, close ZooKeeper, stop the Local broker unless kept running."""
+        """Leave: save the layout, cancel work, let every controller stop what would outlive the window
+        (ZooKeeper sessions; the Local broker unless the user keeps it running)."""
         if self._closing:
             return
         self._closing = True
         self.save_layout()
-        self.local_timer.stop()
         self.retry_timer.stop()
         self.tasks.cancel_all()
-        if self.session is not None and self.session.zk is not None:
-            zk = self.session.zk
-            self.session.zk = None
-            import threading
-
-            threading.Thread(target=zk.close_now, name="zk-close", daemon=True).start()
-        if self.store.get(S.KEEP_LOCAL_RUNNING):
-            self.local.detach()
-        else:
-            self.local.stop_now()
+        for ctl in self.controllers:
+            ctl.shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.shutdown()

@@ -74,7 +74,7 @@ def main() -> int:
         window.start()  # first run: Local, broker started
         await until(lambda: window.local.state == "running", 60, "the Local broker")
         await until(lambda: window.session is not None and window.session.spec.local, 10, "the Local session")
-        window.load_sample_data()
+        window.local_ctl.load_sample_data()
         await until(lambda: "sample" in window.local_pane.sample_note.text(), 60, "sample data")
         await settle(1.0)
         window.show_pane("local")

@@ -1,0 +1,111 @@
+"""The topics feature: list, describe, create, delete, configs, partitions and records of topics."""
+
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, Signal
+
+from workbench.controllers.base import Controller, StatusLine
+from workbench.panes.topics import TopicsPane
+from workbench.services.model import TopicSummary
+from workbench.session import Session
+from workbench.ui.tasks import TaskRunner
+
+
+class TopicsController(Controller):
+    pane_key = "topics"
+    retries = True
+    #: the topic list of the open connection changed (other panes offer it in their topic choosers)
+    topics_loaded = Signal(object)
+
+    def __init__(self, pane: TopicsPane, tasks: TaskRunner, status: StatusLine, parent: QObject | None = None) -> None:
+        super().__init__(tasks, status, parent)
+        self.pane = pane
+        pane.refresh_requested.connect(self.refresh)
+        pane.topic_selected.connect(self.load_topic)
+        pane.create_requested.connect(self.create)
+        pane.delete_requested.connect(self.delete)
+        pane.configs_save_requested.connect(self.save_configs)
+        pane.add_partitions_requested.connect(self.add_partitions)
+        pane.delete_records_requested.connect(self.delete_records)
+        # a shown topic list is long-lived: keep full garbage collections (GUI pauses) away from it
+        pane.shown.connect(lambda what: gc.freeze() if what == "topics" else None)
+
+    def on_connection(self, session: Session | None) -> None:
+        self.pane.clear()
+        if session is not None:
+            self.pane.set_read_only(session.read_only)
+            self.refresh()
+
+    def refresh(self) -> None:
+        admin = self.admin
+        if admin is None:
+            return
+
+        def done(topics: list[TopicSummary]) -> None:
+            self.pane.show_topics(topics)
+            self.topics_loaded.emit(topics)
+            self.status.succeeded(f"{len(topics):,} topics on {admin.spec.name}.")
+        self.tasks.run("listing topics", admin.list_topics(), done, key="topics", on_error=self.pane.show_problem)
+
+    def load_topic(self, topic: str) -> None:
+        admin = self.admin
+        if admin is None:
+            return
+        self.tasks.run(f"describing {topic}", admin.partitions(topic),
+                       lambda parts: self.pane.show_partitions(topic, parts), key="topic-partitions",
+                       on_error=self.pane.show_problem)
+        self.tasks.run(f"reading the configs of {topic}", admin.configs("topic", topic),
+                       lambda cfg: self.pane.show_configs(topic, cfg), key="topic-configs",
+                       on_error=lambda p: self.pane.show_configs_unavailable(topic, p))
+
+    def _after_change(self, text: str, select: str | None = None) -> None:
+        self.status.inform(text)
+        if select is not None:
+            self.pane.pending_select = select
+        self.refresh()
+
+    def create(self, name: str, partitions: int, rf: int, configs: dict[str, str]) -> None:
+        admin = self.admin
+        if admin is not None:
+            self.tasks.run(f"creating {name}", admin.create_topic(name, partitions, rf, configs),
+                           lambda _r: self._after_change(f"Created topic {name}.", select=name),
+                           on_error=self.pane.show_problem)
+
+    def delete(self, name: str) -> None:
+        admin = self.admin
+        if admin is not None:
+            def done(_r: object) -> None:
+                self.pane.clear()
+                self._after_change(f"Deleted topic {name}.")
+            self.tasks.run(f"deleting {name}", admin.delete_topic(name), done, on_error=self.pane.show_problem)
+
+    def save_configs(self, topic: str, changes: dict[str, str | None]) -> None:
+        admin = self.admin
+        if admin is not None:
+            def done(_r: object) -> None:
+                self.status.inform(f"Saved {len(changes)} config change(s) of {topic}.")
+                self.load_topic(topic)
+            self.tasks.run(f"changing the configs of {topic}", admin.alter_configs("topic", topic, changes), done,
+                           on_error=self.pane.show_problem)
+
+    def add_partitions(self, topic: str, total: int) -> None:
+        admin = self.admin
+        if admin is not None:
+            def done(_r: object) -> None:
+                self._after_change(f"{topic} now has {total} partitions.", select=topic)
+                self.load_topic(topic)
+            self.tasks.run(f"adding partitions to {topic}", admin.add_partitions(topic, total), done,
+                           on_error=self.pane.show_problem)
+
+    def delete_records(self, topic: str, before: dict[int, int]) -> None:
+        admin = self.admin
+        if admin is not None:
+            what = "Purged" if all(o < 0 for o in before.values()) else "Deleted records of"
+
+            def done(_r: object) -> None:
+                self.status.inform(f"{what} {topic}.")
+                self.load_topic(topic)
+            self.tasks.run(f"deleting records of {topic}", admin.delete_records(topic, before), done,
+                           on_error=self.pane.show_problem)
