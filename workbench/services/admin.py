@@ -192,6 +192,14 @@ class AdminService:
         low, high = await asyncio.gather(fetch(earliest), fetch(latest))
         return low, high
 
+    async def offsets_for_times(self, topic: str, partitions: list[int], timestamp_ms: int) -> dict[int, int]:
+        """Per partition, the first offset whose timestamp is at or after timestamp_ms (-1: none, i.e. the end)."""
+        async def work() -> dict[int, int]:
+            spec = OffsetSpec.for_timestamp(timestamp_ms)  # type: ignore[no-untyped-call]
+            futs = self.client.list_offsets({TopicPartition(topic, p): spec for p in partitions}, **self._kw)
+            return {tp.partition: int((await self._wait(fut)).offset) for tp, fut in futs.items()}
+        return await self._guard(f"finding offsets by time in {topic}", work())
+
     async def partition_sizes(self, topic: str, partitions: list[int]) -> dict[int, int]:
         """Bytes on disk per partition (largest replica), from DescribeLogDirs on every broker."""
         dirs = await self._log_dirs_raw({topic: partitions})

@@ -131,7 +131,7 @@ def from_json(obj: Any, topic: str = "") -> Record:
     for i, h in enumerate(raw_headers):
         if not isinstance(h, dict) or not isinstance(h.get("name", h.get("key")), str):
             raise RecordFileError(f"header {i + 1} needs a string name")
-        name = h.get("name", h.get("key"))
+        name = str(h.get("name", h.get("key")))
         headers.append((name, _decode(h.get("value"), h.get("encoding"), f"header {name!r}")))
     ts_type = obj.get("timestamp_type", "CreateTime")
     return Record(
