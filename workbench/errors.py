@@ -47,6 +47,21 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "TOPIC_DELETION_DISABLED": "topic deletion is disabled on this cluster (delete.topic.enable=false)",
     "UNKNOWN_SERVER_ERROR": "the broker failed with an unexpected error",
     "_INVALID_ARG": "an argument is not valid",
+    # producing
+    "_MSG_TIMED_OUT": "the message was not delivered in time (message.timeout.ms)",
+    "MSG_SIZE_TOO_LARGE": "the message is larger than the broker or topic allows (max.message.bytes)",
+    "RECORD_LIST_TOO_LARGE": "the batch is larger than the broker or topic allows (max.message.bytes)",
+    "_PURGE_QUEUE": "cancelled before it was sent",
+    "_PURGE_INFLIGHT": "cancelled while it was being sent",
+    "_QUEUE_FULL": "the producer's queue is full",
+    "INVALID_TIMESTAMP": "the timestamp is too far from the broker's clock for this topic "
+                         "(message.timestamp.*.max.ms)",
+    "CORRUPT_MESSAGE": "the broker found the message corrupt",
+    "INVALID_RECORD": "the broker refused the record as not valid",
+    "NOT_ENOUGH_REPLICAS": "too few in-sync replicas to accept it with acks=all (min.insync.replicas)",
+    "NOT_ENOUGH_REPLICAS_AFTER_APPEND": "it was written but too few in-sync replicas confirmed it",
+    "INVALID_REQUIRED_ACKS": "the broker does not accept that acks setting",
+    "UNSUPPORTED_COMPRESSION_TYPE": "the broker or topic does not accept this compression",
 }
 
 KINDS = ("dns", "refused", "tls", "auth", "timeout", "unsupported", "kafka", "zookeeper", "input", "internal")
@@ -142,7 +157,14 @@ def describe(exc: BaseException, context: str = "", timeout: float | None = None
     return Problem("internal", _sentence(f"{doing}unexpected {type(exc).__name__}: {exc}"), detail)
 
 
-def _kafka_problem(exc: BaseException, doing: str, timeout: float | None) -> Problem | None:
+def kafka_error_problem(err: Any, context: str = "") -> Problem:
+    """One Problem for a bare KafkaError (a delivery report's), without a traceback to keep."""
+    problem = _kafka_problem(err, f"{context}: " if context else "", None)
+    return problem if problem is not None else Problem("internal", _sentence(f"{context}: {err}" if context else
+                                                                              str(err)))
+
+
+def _kafka_problem(exc: Any, doing: str, timeout: float | None) -> Problem | None:
     err: Any = None
     try:
         from confluent_kafka import KafkaError, KafkaException
