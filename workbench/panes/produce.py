@@ -191,8 +191,8 @@ class ProducePane(QWidget):
         keep = current or self.templates.currentText()
         self.templates.clear()
         self.templates.addItems(names)
-        if keep in names:
-            self.templates.setCurrentText(keep)
+        if names:
+            self.templates.setCurrentIndex(names.index(keep) if keep in names else 0)
         self._update_actions()
         self.shown.emit("templates")
 

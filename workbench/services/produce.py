@@ -347,12 +347,16 @@ class ProducerService:
         error_sentence = self.error_sentence
 
         def report(number: int, err: Any, msg: Any) -> None:
-            ts_type, ts = msg.timestamp()
-            if err is None:
-                offset = msg.offset()
-                add(Delivery(number, msg.partition(), offset if offset >= 0 else NOT_KNOWN, ts, ts_type))
-            else:
-                add(Delivery(number, msg.partition(), NOT_KNOWN, ts, ts_type, error_sentence(err)))
+            # runs inside librdkafka's poll(): it must not raise (confluent-kafka turns an exception escaping a
+            # delivery callback into a SystemError out of poll)
+            try:
+                ts_type, ts = msg.timestamp()
+                partition, offset = msg.partition(), msg.offset()
+                partition = partition if partition is not None and partition >= 0 else NOT_KNOWN
+                offset = offset if offset is not None and offset >= 0 else NOT_KNOWN
+                add(Delivery(number, partition, offset, ts, ts_type, "" if err is None else error_sentence(err)))
+            except Exception as exc:
+                add(Delivery(number, NOT_KNOWN, NOT_KNOWN, 0, 0, f"The delivery report could not be read: {exc}."))
 
         produce, poll = producer.produce, producer.poll
         progress.started = started = time.monotonic()
