@@ -48,18 +48,19 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "UNKNOWN_SERVER_ERROR": "the broker failed with an unexpected error",
     "_INVALID_ARG": "an argument is not valid",
     # producing
-    "_MSG_TIMED_OUT": "the message was not delivered in time (message.timeout.ms)",
-    "MSG_SIZE_TOO_LARGE": "the message is larger than the broker or topic allows (max.message.bytes)",
-    "RECORD_LIST_TOO_LARGE": "the batch is larger than the broker or topic allows (max.message.bytes)",
+    "_MSG_TIMED_OUT": "the message was not delivered within message.timeout.ms",
+    "MSG_SIZE_TOO_LARGE": "the message, or the batch it was sent in, is larger than the topic's max.message.bytes "
+                          "allows",
+    "RECORD_LIST_TOO_LARGE": "the batch is larger than the topic's max.message.bytes allows",
     "_PURGE_QUEUE": "cancelled before it was sent",
     "_PURGE_INFLIGHT": "cancelled while it was being sent",
     "_QUEUE_FULL": "the producer's queue is full",
-    "INVALID_TIMESTAMP": "the timestamp is too far from the broker's clock for this topic "
-                         "(message.timestamp.*.max.ms)",
+    "INVALID_TIMESTAMP": "the timestamp is further from the broker's clock than the topic's "
+                         "message.timestamp.*.max.ms allows",
     "CORRUPT_MESSAGE": "the broker found the message corrupt",
     "INVALID_RECORD": "the broker refused the record as not valid",
-    "NOT_ENOUGH_REPLICAS": "too few in-sync replicas to accept it with acks=all (min.insync.replicas)",
-    "NOT_ENOUGH_REPLICAS_AFTER_APPEND": "it was written but too few in-sync replicas confirmed it",
+    "NOT_ENOUGH_REPLICAS": "fewer replicas are in sync than min.insync.replicas asks for with acks=all",
+    "NOT_ENOUGH_REPLICAS_AFTER_APPEND": "it was written but fewer replicas than min.insync.replicas confirmed it",
     "INVALID_REQUIRED_ACKS": "the broker does not accept that acks setting",
     "UNSUPPORTED_COMPRESSION_TYPE": "the broker or topic does not accept this compression",
 }

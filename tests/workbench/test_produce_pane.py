@@ -206,8 +206,10 @@ def test_tombstones_empty_values_and_delivery_errors(qtbot: QtBot, window: MainW
     assert run(qtbot, pane) == "finished"
     got = deliveries(pane)
     assert len(got) == 2 and all(d.error for d in got)
-    assert got[0].error.startswith("The message is larger than the broker or topic allows (max.message.bytes)") or \
-        got[0].error.startswith("The batch is larger than the broker or topic allows"), got[0].error
+    assert {d.error for d in got} == {"The message, or the batch it was sent in, is larger than the topic's "
+                                      "max.message.bytes allows (MSG_SIZE_TOO_LARGE)."}
+    assert {(d.partition, d.offset) for d in got} == {(0, NOT_KNOWN)}
+    assert pane.model.index(0, 3).data() == pane.model.index(0, 2).data() == "—"
     assert "2 sent, 0 delivered, 2 failed" in pane.summary.text()
     assert pane.model.index(0, 4).data().startswith("✖ ")
     pane.failures_only.setChecked(True)

@@ -49,6 +49,8 @@ class ProduceController(Controller):
         if session is not None:
             self.service = ProducerService(session.spec, self.store.get(S.REQUEST_TIMEOUT),
                                            self.store.get(S.PRODUCE_TIMEOUT))
+        if self.run is None:
+            self.pane.clear_results()  # results belong to the connection they were produced on
         self.pane.set_connected(session is not None)
         self.pane.set_read_only(session is not None and session.read_only)
 
@@ -63,6 +65,7 @@ class ProduceController(Controller):
             return
         run = self.run = ProduceRun()
         self.pane.show_started(request)
+        self.status.inform(f"Producing {request.what}…")
 
         def done(summary: ProduceSummary) -> None:
             self.run = None

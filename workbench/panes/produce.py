@@ -60,6 +60,7 @@ class ProducePane(QWidget):
         self.connected = False
         self.running = False
         self.last_summary: ProduceSummary | None = None
+        self.what = ""  # the running or last request, in words ("2,500 messages into orders")
         self._tips: dict[str, str] = {}
         self.banner = ProblemBanner()
         self.form = ProduceForm()
@@ -107,9 +108,14 @@ class ProducePane(QWidget):
         self.results.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         self.results.setAlternatingRowColors(True)
         header = self.results.horizontalHeader()
-        for col, width in ((0, 80), (1, 70), (2, 100), (3, 230)):
+        for col, width in ((0, 64), (1, 64), (2, 84), (3, 190)):
             header.resizeSection(col, width)
         header.setStretchLastSection(True)
+        self.results.selectionModel().currentRowChanged.connect(lambda cur, _prev: self._show_row(cur.row()))
+        self.row_detail = QLabel("")
+        self.row_detail.setObjectName("delivery-detail")
+        self.row_detail.setWordWrap(True)
+        self.row_detail.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.summary = QLabel("No messages produced yet.")
         self.summary.setObjectName("produce-summary")
         self.summary.setWordWrap(True)
@@ -158,13 +164,14 @@ class ProducePane(QWidget):
         rv.addLayout(top)
         rv.addWidget(self.summary)
         rv.addWidget(self.results, 1)
+        rv.addWidget(self.row_detail)
 
         split = QSplitter(Qt.Orientation.Horizontal)
         split.addWidget(left)
         split.addWidget(right)
         split.setStretchFactor(0, 1)
         split.setStretchFactor(1, 1)
-        split.setSizes([620, 660])
+        split.setSizes([560, 720])
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
@@ -223,6 +230,7 @@ class ProducePane(QWidget):
         if self.banner.problem is not None or not self.read_only:
             self.banner.clear()
         self.clear_results()
+        self.what = request.what
         self.model.set_number_label("Line" if request.path is not None else "#")
         self.progress.setRange(0, 0)  # busy until the total is known (a file is checked first)
         self.progress.setFormat("Checking the file…" if request.path is not None else "Starting…")
@@ -231,14 +239,19 @@ class ProducePane(QWidget):
         self.shown.emit("started")
 
     def show_deliveries(self, batch: list[Delivery]) -> None:
+        """Append a batch; the table follows the newest rows while it is scrolled to the bottom."""
+        bar = self.results.verticalScrollBar()
+        follow = bar.value() >= bar.maximum()
         self.model.append(batch)
+        if follow:
+            self.results.scrollToBottom()
 
     def show_progress(self, p: ProduceProgress) -> None:
         if p.total:
             self.progress.setRange(0, p.total)
             self.progress.setValue(p.reported)
             self.progress.setFormat(f"{p.reported:,} of {p.total:,} reported (%p%)")
-        self.summary.setText(self._counts(p.sent, p.delivered, p.failed, p.rate) +
+        self.summary.setText(f"{self.what}: " + self._counts(p.sent, p.delivered, p.failed, p.rate) +
                              (" Waiting for the last delivery reports…" if p.phase == "waiting" else ""))
 
     def show_finished(self, summary: ProduceSummary) -> None:
@@ -246,12 +259,18 @@ class ProducePane(QWidget):
         self.last_summary = summary
         self.progress.setRange(0, max(1, summary.total))
         self.progress.setValue(summary.delivered + summary.failed)
-        text = self._counts(summary.sent, summary.delivered, summary.failed, summary.rate)
+        text = f"{summary.request.what}: " + self._counts(summary.sent, summary.delivered, summary.failed,
+                                                           summary.rate)
         if summary.cancelled:
             text = f"Cancelled. {text} {summary.not_sent:,} not sent."
             self.progress.setFormat("Cancelled")
         else:
             self.progress.setFormat("Done" if not summary.failed else f"Done, {summary.failed:,} failed")
+        reasons = self.model.failure_reasons()
+        if reasons:
+            text += " Why: " + " ".join(f"{n:,} × {sentence}" for sentence, n in reasons)
+            others = summary.failed - sum(n for _s, n in reasons)
+            text += f" {others:,} for other reasons (Failures only lists them)." if others > 0 else ""
         if self.model.left_out:
             text += (f" Only the first {self.model.max_rows:,} results are listed (and every failure); "
                      f"{self.model.left_out:,} delivered ones are not.")
@@ -270,8 +289,23 @@ class ProducePane(QWidget):
         self._update_actions()
         self.shown.emit("problem")
 
+    def _show_row(self, row: int) -> None:
+        if not 0 <= row < self.model.rowCount():
+            self.row_detail.clear()
+            return
+        d = self.model.delivery(row)
+        where = f"line {d.number:,}" if self.model.number_label == "Line" else f"message {d.number:,}"
+        if d.error:
+            self.row_detail.setText(f"{where[:1].upper()}{where[1:]}: {d.error}")
+        else:
+            self.row_detail.setText(f"{where[:1].upper()}{where[1:]}: stored in partition {d.partition} at offset "
+                                    f"{d.offset:,}" if d.offset >= 0 else
+                                    f"{where[:1].upper()}{where[1:]}: sent to partition {d.partition} (acks=0: the "
+                                    "broker does not answer, so the offset is not known)")
+
     def clear_results(self) -> None:
         self.model.clear()
+        self.row_detail.clear()
         self.failures_only.setChecked(False)
         if not self.running:
             self.summary.setText("No messages produced yet.")

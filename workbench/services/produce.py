@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from confluent_kafka import KafkaException, Producer
+from confluent_kafka import KafkaError, KafkaException, Producer
 
 from workbench.errors import WorkbenchError, kafka_error_problem
 from workbench.services.connection import ConnectionSpec, client_config
@@ -52,6 +52,7 @@ LIBRDKAFKA_PARTITIONERS = {"murmur2": "murmur2_random", "consistent_random": "co
                            "consistent": "consistent"}
 DRAIN_S = 0.05
 POLL_S = 0.05
+DEFAULT_MESSAGE_MAX_BYTES = 1_000_000  # librdkafka's message.max.bytes default
 NOT_KNOWN = -1  # partition or offset not known (acks=0 gives no offset; a failed message may have no partition)
 
 
@@ -248,6 +249,16 @@ class ProducerService:
             found = self._errors[key] = kafka_error_problem(err).sentence
         return found
 
+    def _refused(self, exc: KafkaException, limit: int) -> str:
+        """Why librdkafka refused a message at produce() (before anything was sent)."""
+        err = exc.args[0] if exc.args else None
+        if err is None or not hasattr(err, "code"):
+            return f"librdkafka refused the message: {exc}."
+        if err.code() == KafkaError.MSG_SIZE_TOO_LARGE:
+            return (f"Not sent: the message is larger than the producer's message.max.bytes ({limit:,} bytes); "
+                    "raise it in the connection's client properties to send it.")
+        return f"Not sent: {self.error_sentence(err)}"
+
     async def produce(self, request: ProduceRequest, run: ProduceRun,
                       on_deliveries: Callable[[list[Delivery]], object],
                       on_progress: Callable[[ProduceProgress], object] | None = None) -> ProduceSummary:
@@ -354,10 +365,14 @@ class ProducerService:
                 partition, offset = msg.partition(), msg.offset()
                 partition = partition if partition is not None and partition >= 0 else NOT_KNOWN
                 offset = offset if offset is not None and offset >= 0 else NOT_KNOWN
-                add(Delivery(number, partition, offset, ts, ts_type, "" if err is None else error_sentence(err)))
+                if err is None:
+                    add(Delivery(number, partition, offset, ts, ts_type))
+                else:  # librdkafka may still fill in an offset (its batch's) for a failed message: not stored
+                    add(Delivery(number, partition, NOT_KNOWN, ts, ts_type, error_sentence(err)))
             except Exception as exc:
                 add(Delivery(number, NOT_KNOWN, NOT_KNOWN, 0, 0, f"The delivery report could not be read: {exc}."))
 
+        producer_limit = int(self.spec.extra.get("message.max.bytes", DEFAULT_MESSAGE_MAX_BYTES))
         produce, poll = producer.produce, producer.poll
         progress.started = started = time.monotonic()
         for number, record in records:
@@ -387,9 +402,8 @@ class ProducerService:
                     if not run.cancelled:
                         continue
                 except KafkaException as exc:  # refused before sending (too large, say): its result now
-                    err = exc.args[0] if exc.args else exc
                     add(Delivery(number, max(record.partition, NOT_KNOWN), NOT_KNOWN, record.timestamp, 0,
-                                 error_sentence(err) if hasattr(err, "code") else str(err)))
+                                 self._refused(exc, producer_limit)))
                     progress.sent += 1
                 else:
                     progress.sent += 1

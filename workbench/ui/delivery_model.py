@@ -11,6 +11,7 @@ model says how many delivered rows it left out), so a run of millions stays boun
 
 from __future__ import annotations
 
+import collections
 import datetime
 from array import array
 from collections.abc import Sequence
@@ -123,6 +124,10 @@ class DeliveryModel(HeaderedTableModel):
             self.failures_only = on
             self.endResetModel()
 
+    def failure_reasons(self, top: int = 3) -> list[tuple[str, int]]:
+        """The commonest error sentences with their counts, most frequent first."""
+        return collections.Counter(self.errors.values()).most_common(top)
+
     def delivery(self, view_row: int) -> Delivery:
         row = self._row(view_row)
         return Delivery(self.numbers[row], self.partitions[row], self.offsets[row], self.timestamps[row],
@@ -143,6 +148,8 @@ class DeliveryModel(HeaderedTableModel):
                 o = self.offsets[row]
                 return f"{o:,}" if o != NOT_KNOWN else "—"
             if col == self.COL_TIMESTAMP:
+                if row in self.errors:
+                    return "—"
                 kind = self.ts_types[row]
                 text = format_timestamp(self.timestamps[row])
                 return text if kind != 2 else f"{text} (broker time)"
@@ -155,7 +162,7 @@ class DeliveryModel(HeaderedTableModel):
         if role == Qt.ItemDataRole.ToolTipRole:
             if col == self.COL_RESULT and row in self.errors:
                 return self.errors[row]
-            if col == self.COL_TIMESTAMP:
+            if col == self.COL_TIMESTAMP and row not in self.errors:
                 return f"{self.timestamps[row]} ms ({TIMESTAMP_TYPES.get(self.ts_types[row], '?')})"
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (self.COL_NUMBER, self.COL_PARTITION,
                                                                   self.COL_OFFSET):
