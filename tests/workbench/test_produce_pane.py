@@ -23,6 +23,7 @@ from tests.workbench.produce_support import batch_codecs, consume, create_topic,
 from workbench.local_broker import LocalBroker
 from workbench.main_window import MainWindow
 from workbench.panes.produce import READ_ONLY_REASON, ProducePane
+from workbench.services.model import TopicSummary
 from workbench.services.pacing import MIN_WAIT, TokenBucket
 from workbench.services.partitioner import partition_for
 from workbench.services.produce import NOT_KNOWN, Delivery
@@ -258,6 +259,15 @@ def test_json_validation_names_the_position(qtbot: QtBot) -> None:
     pane.request_produce()
     assert len(asked) == 1 and json.loads(asked[0].record.value) == {"a": 1, "b": [1, 2, 3]}
 
+    # an explicit partition the topic lacks is named before anything is sent
+    pane.set_topics([TopicSummary("t", 2, 1, False)])
+    choose(pane.form.partition_choice, "explicit")
+    pane.form.partition.setValue(5)
+    assert pane.form.partition_note.text() == "Topic t has no partition 5 (it has 0–1)."
+    pane.request_produce()
+    assert pane.banner.text == "Topic t has 2 partition(s) (0–1); there is no partition 5."
+    choose(pane.form.partition_choice, "murmur2")
+
     # other encodings say what is wrong too
     pane.form.value.set_mode("base64")
     pane.form.value.text.setPlainText("not base64!")
@@ -401,8 +411,9 @@ def test_templates_outlive_the_window(qtbot: QtBot, window: MainWindow, engine_m
     try:
         p2 = again.produce_pane
         assert [p2.templates.itemText(i) for i in range(p2.templates.count())] == ["order for user 1"]
-        again.open_spec(spec_for(engine_mod))
-        qtbot.waitUntil(lambda: p2.load_template_button.isEnabled(), timeout=WAIT)
+        with qtbot.waitSignal(p2.shown, timeout=WAIT, check_params_cb=lambda w: w == "topics"):
+            again.open_spec(spec_for(engine_mod))
+        assert p2.load_template_button.isEnabled()
         with qtbot.waitSignal(p2.shown, check_params_cb=lambda w: w == "template"):
             p2.load_template_button.click()
         assert p2.form.state() == state

@@ -289,9 +289,9 @@ class ProduceForm(QWidget):
         choice = str(self.partition_choice.currentData())
         self.partition.setVisible(choice == "explicit")
         self.timestamp.setVisible(self.timestamp_choice.currentData() == "fixed")
-        if count is not None:
-            self.partition.setMaximum(max(0, count - 1))
         note = ""
+        if choice == "explicit" and count is not None and self.partition.value() >= count:
+            note = f"Topic {self.topic_name} has no partition {self.partition.value()} (it has 0–{count - 1})."
         if choice != "explicit" and known and count:
             try:
                 key = self.key_bytes()
