@@ -5,6 +5,7 @@ window, read-only profiles, JSON validation, and qtmodeltester on the pane's mod
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 import uuid
@@ -20,13 +21,15 @@ from pytestqt.qtbot import QtBot
 from tests.components.engine_proc import EngineProcess
 from tests.workbench.conftest import spec_for
 from tests.workbench.produce_support import batch_codecs, consume, create_topic, high_watermarks
+from workbench.errors import WorkbenchError
 from workbench.local_broker import LocalBroker
 from workbench.main_window import MainWindow
 from workbench.panes.produce import READ_ONLY_REASON, ProducePane
 from workbench.services.model import TopicSummary
 from workbench.services.pacing import MIN_WAIT, TokenBucket
 from workbench.services.partitioner import partition_for
-from workbench.services.produce import NOT_KNOWN, Delivery
+from workbench.services.produce import ProducerService
+from workbench.services.produce_run import NOT_KNOWN, Delivery, ProduceRequest, ProduceRun
 from workbench.services.record import Record
 from workbench.services.record_file import RecordWriter
 from workbench.store import SecretStore, Store
@@ -189,7 +192,8 @@ def test_every_option_is_produced_as_asked(qtbot: QtBot, window: MainWindow, clu
     assert all(before <= r.timestamp <= after and r.timestamp_type_name == "CreateTime" for r in stamped)
 
 
-def test_tombstones_empty_values_and_delivery_errors(qtbot: QtBot, window: MainWindow, engine_mod: Any) -> None:
+def test_tombstones_empty_values_and_delivery_errors(qtbot: QtBot, window: MainWindow, engine_mod: Any,
+                                                      tmp_path: Path) -> None:
     topic = topic_name()
     create_topic(engine_mod.bootstrap, topic, 1, {"max.message.bytes": "2000"})
     pane = open_pane(qtbot, window, engine_mod, topic)
@@ -199,8 +203,16 @@ def test_tombstones_empty_values_and_delivery_errors(qtbot: QtBot, window: MainW
     assert run(qtbot, pane) == "finished"
     fill(pane, "", "")  # an empty key and an empty value are not null
     assert run(qtbot, pane) == "finished"
-    records = consume(engine_mod.bootstrap, topic, 1, 2)
-    assert [(r.key, r.value) for r in records] == [(b"k", None), (b"", b"")]
+    # a value's bytes from a file, read by the controller off the GUI thread
+    blob = tmp_path / "blob.bin"
+    blob.write_bytes(bytes(range(256)) * 4)
+    fill(pane, "file", "")
+    with qtbot.waitSignal(pane.shown, timeout=WAIT, check_params_cb=lambda w: w == "value"):
+        pane.value_file_requested.emit(str(blob))
+    assert pane.form.value.status.text() == "1.0 KiB from blob.bin"
+    assert run(qtbot, pane) == "finished"
+    records = consume(engine_mod.bootstrap, topic, 1, 3)
+    assert [(r.key, r.value) for r in records] == [(b"k", None), (b"", b""), (b"file", blob.read_bytes())]
 
     # the broker refuses a batch over the topic's max.message.bytes: each message gets the error in one sentence
     fill(pane, "big", "x" * 5000, repeat=2)
@@ -462,12 +474,17 @@ def test_read_only_profile_disables_producing(qtbot: QtBot, window: MainWindow, 
     pane.request_produce_file("/dev/null")
     assert asked == []
     # the service refuses too, whoever calls it
-    from workbench.services.produce import ProduceRequest
-
     assert window.produce_ctl.read_only
     with qtbot.waitSignal(pane.shown, check_params_cb=lambda w: w == "problem"):
         window.produce_ctl.produce(ProduceRequest("t", Record("t", -1, -1, 0, 1, None, b"v")))
     assert pane.banner.text == "This connection profile is read-only: producing is disabled."
+    service = ProducerService(spec_for(engine_mod, read_only=True))
+    task = asyncio.get_event_loop().create_task(service.produce(ProduceRequest("t", Record("t", -1, -1, 0, 1, None,
+                                                                                              b"v")), ProduceRun(),
+                                                                  print))
+    qtbot.waitUntil(task.done, timeout=WAIT)
+    assert isinstance(task.exception(), WorkbenchError)
+    assert str(task.exception()) == f"The connection {engine_mod.name} is read-only: producing is disabled."
     # a writable profile enables it again
     open_pane(qtbot, window, engine_mod)
     assert pane.produce_button.isEnabled() and pane.form.isEnabled() and pane.banner.text == ""

@@ -17,7 +17,8 @@ from workbench import settings as S
 from workbench.controllers.base import Controller, StatusLine
 from workbench.errors import Problem
 from workbench.panes.produce import ProducePane
-from workbench.services.produce import ProduceRequest, ProducerService, ProduceRun, ProduceSummary
+from workbench.services.produce import ProducerService
+from workbench.services.produce_run import ProduceRequest, ProduceRun, ProduceSummary
 from workbench.session import Session
 from workbench.store import Store
 from workbench.ui.tasks import TaskRunner

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 
 from workbench.errors import Problem
 from workbench.services.model import TopicSummary
-from workbench.services.produce import Delivery, ProduceProgress, ProduceRequest, ProduceSummary
+from workbench.services.produce_run import Delivery, ProduceProgress, ProduceRequest, ProduceSummary
 from workbench.services.record import Record
 from workbench.ui.byte_fields import FormError
 from workbench.ui.delivery_model import DeliveryModel
@@ -90,8 +90,9 @@ class ProducePane(QWidget):
         self.produce_button.clicked.connect(self.request_produce)
         self.produce_file_button.clicked.connect(self._choose_file)
         self.cancel_button.clicked.connect(self.cancel_requested)
-        QShortcut(QKeySequence("Ctrl+Return"), self, self.request_produce)
-        QShortcut(QKeySequence("Ctrl+Enter"), self, self.request_produce)
+        for keys in ("Ctrl+Return", "Ctrl+Enter"):  # only while focus is in this pane
+            QShortcut(QKeySequence(keys), self, self.request_produce,
+                      context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.progress = QProgressBar()
         self.progress.setObjectName("produce-progress")
         self.progress.setTextVisible(True)

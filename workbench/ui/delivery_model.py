@@ -19,7 +19,7 @@ from typing import Any
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from workbench.services.produce import NOT_KNOWN, Delivery
+from workbench.services.produce_run import NOT_KNOWN, Delivery
 from workbench.services.record import TIMESTAMP_TYPES
 from workbench.ui.models import HeaderedTableModel
 from workbench.ui.theme import colour

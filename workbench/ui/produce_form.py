@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
 
 from workbench.services.model import TopicSummary
 from workbench.services.partitioner import partition_for
-from workbench.services.produce import ACKS, COMPRESSIONS, ProducerSettings
+from workbench.services.produce_run import ACKS, COMPRESSIONS, ProducerSettings
 from workbench.services.record import Record
 from workbench.ui.byte_fields import ENCODINGS, EncodingDelegate, FormError, HeadersModel, as_text, to_bytes
 from workbench.ui.value_editor import ValueEditor

@@ -8,7 +8,7 @@ import binascii
 import json
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QColor, QFont, QTextCursor, QTextFormat
+from PySide6.QtGui import QFont, QTextCursor, QTextFormat
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.ui.byte_fields import FormError, to_bytes
+from workbench.ui.theme import colour
 from workbench.ui.widgets import human_bytes
 
 MODES = {"text": "Text (UTF-8)", "json": "JSON", "base64": "base64", "hex": "hex", "bytes": "Bytes from a file"}
@@ -153,7 +154,7 @@ class ValueEditor(QWidget):
 
     def _mark(self, pos: int) -> None:
         selection = QTextEdit.ExtraSelection()
-        selection.format.setBackground(QColor("#f3a0a0"))  # type: ignore[attr-defined]
+        selection.format.setBackground(colour("critical"))  # type: ignore[attr-defined]
         selection.format.setProperty(QTextFormat.Property.FullWidthSelection, False)  # type: ignore[attr-defined]
         cursor = QTextCursor(self.text.document())
         cursor.setPosition(min(pos, max(0, len(self.text.toPlainText()) - 1)))
