@@ -8,6 +8,10 @@ Starts the engine, creates a topic of 12 partitions, opens the real main window 
 produce form (a 16-byte key, a 200-byte JSON value, two headers, the Kafka default partitioner) with Repeat N at
 rate R, clicks Produce and measures with a 5 ms QTimer probe: the longest event-loop stall while producing, the
 achieved rate, the results listed against the messages sent, failures, and the process's peak memory.
+
+Figures of the one recorded run (2 cores shared with other work, engine and app on the same machine, offscreen):
+100,000 asked at 10,000/s -> 100,000 sent, 100,000 delivered, 0 failed, 100,000 results listed; achieved
+9,951 messages/s; wall time 10.24 s; longest event-loop stall 37.5 ms (target 50 ms); peak RSS 146.6 MiB.
 """
 
 from __future__ import annotations
