@@ -50,6 +50,7 @@ class ProduceController(Controller):
         if session is not None:
             self.service = ProducerService(session.spec, self.store.get(S.REQUEST_TIMEOUT),
                                            self.store.get(S.PRODUCE_TIMEOUT))
+        self.pane.forget_topics()
         if self.run is None:
             self.pane.clear_results()  # results belong to the connection they were produced on
         self.pane.set_connected(session is not None)

@@ -184,6 +184,10 @@ class ProducePane(QWidget):
         self.form.set_topics(topics)
         self.shown.emit("topics")
 
+    def forget_topics(self) -> None:
+        """The connection changed: the old topic list no longer applies (the new one arrives with set_topics)."""
+        self.form.set_topics([])
+
     def load_record(self, record: Record) -> None:
         """Fill the form from a consumed message ("produce again")."""
         self.form.load_record(record)
