@@ -1,7 +1,8 @@
 """The app's own database (sqlite-utils, in the user's config directory): profiles and settings; secrets in the keyring.
 
-Layout: `profiles` (one row per connection profile; extra client properties as JSON)
-and `settings` (key -> JSON value, see settings.py). Passwords never enter the
+Layout: `profiles` (one row per connection profile; extra client properties as JSON),
+`settings` (key -> JSON value, see settings.py) and `templates` (produce-pane templates:
+name -> the form as JSON, with byte fields written as record_file writes them). Passwords never enter the
 database: they go to the OS keyring under the service name "kafka-workbench" and the
 account "<profile>/<secret>". When no keyring backend exists (a headless machine),
 secrets are kept in memory for this session only and `SecretStore.fallback_message`
@@ -17,6 +18,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -107,6 +109,8 @@ class Store:
             }, pk="name")
         if "settings" not in self.db.table_names():
             self.db.table("settings").create({"key": str, "value": str}, pk="key")
+        if "templates" not in self.db.table_names():
+            self.db.table("templates").create({"name": str, "state": str, "updated": float}, pk="name")
 
     def close(self) -> None:
         self.db.close()
@@ -166,3 +170,24 @@ class Store:
         self.db.table("profiles").delete_where("name = ?", [name])
         for secret in SECRET_FIELDS:
             self.secrets.set(f"{name}/{secret}", "")
+
+    # -- produce templates ---------------------------------------------------------------
+
+    def template_names(self) -> list[str]:
+        return [r["name"] for r in self.db.table("templates").rows_where(order_by="name")]
+
+    def save_template(self, name: str, state: dict[str, Any]) -> None:
+        if not name.strip():
+            raise ValueError("a template needs a name")
+        self.db.table("templates").upsert({"name": name.strip(), "state": json.dumps(state),
+                                           "updated": time.time()}, pk="name")
+
+    def load_template(self, name: str) -> dict[str, Any]:
+        rows = list(self.db.table("templates").rows_where("name = ?", [name]))
+        if not rows:
+            raise KeyError(name)
+        state = json.loads(rows[0]["state"])
+        return state if isinstance(state, dict) else {}
+
+    def delete_template(self, name: str) -> None:
+        self.db.table("templates").delete_where("name = ?", [name])
