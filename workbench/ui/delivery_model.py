@@ -12,7 +12,6 @@ model says how many delivered rows it left out), so a run of millions stays boun
 from __future__ import annotations
 
 import collections
-import datetime
 from array import array
 from collections.abc import Sequence
 from typing import Any
@@ -21,22 +20,12 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
 from workbench.services.produce_run import NOT_KNOWN, Delivery
 from workbench.services.record import TIMESTAMP_TYPES
-from workbench.ui.models import HeaderedTableModel
+from workbench.ui.models import HeaderedTableModel, format_timestamp
 from workbench.ui.theme import colour
 
 Index = QModelIndex | QPersistentModelIndex
 DISPLAY = Qt.ItemDataRole.DisplayRole
 MAX_ROWS = 1_000_000
-
-
-def format_timestamp(ms: int) -> str:
-    """Local time with milliseconds; "none" for Kafka's -1 (no timestamp)."""
-    if ms < 0:
-        return "none"
-    try:
-        return datetime.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
-    except (OverflowError, OSError, ValueError):
-        return str(ms)
 
 
 class DeliveryModel(HeaderedTableModel):
