@@ -3,6 +3,7 @@ condition, filter and decoder on a known data set; the detail view; problems in 
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -173,7 +174,7 @@ def test_decoders_and_detail(qtbot: QtBot, pane: MessagesPane, data: tuple[Any, 
 
     with qtbot.waitSignal(pane.shown, timeout=WAIT, check_params_cb=lambda w: w == "detail-value"):
         pane.table.selectRow(1)
-    assert pane.detail.value_view.toPlainText() == '{\n  "i": 21,\n  "nested": {\n    "a": [\n      1,\n      2\n    ]\n  }\n}'
+    assert pane.detail.value_view.toPlainText() == json.dumps({"i": 21, "nested": {"a": [1, 2]}}, indent=2)
     assert pane.detail.key_view.toPlainText() == "(null)"
     with qtbot.waitSignal(pane.shown, timeout=WAIT, check_params_cb=lambda w: w == "detail-value"):
         pane.table.selectRow(4)
