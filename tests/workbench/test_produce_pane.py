@@ -9,7 +9,6 @@ import asyncio
 import json
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +39,10 @@ pytestmark = pytest.mark.slow
 WAIT = 60_000
 
 
-@pytest.fixture(scope="module")
-def engine_mod(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcess]:
-    """One engine for the module (the per-test `engine` fixture would start one per test)."""
-    eng = EngineProcess(tmp_path_factory.mktemp("engine-produce") / "data")
-    eng.start()
-    yield eng
-    eng.close()
+@pytest.fixture
+def engine_mod(shared_engine: EngineProcess) -> EngineProcess:
+    """The session's shared engine (every test here uses topics of its own)."""
+    return shared_engine
 
 
 @pytest.fixture(params=["engine", "kafka-3.9-zk"])

@@ -181,9 +181,9 @@ class MessagesController(Controller):
             def done(n: int) -> None:
                 self.status.inform(f"Exported {n:,} messages to {choice.path}.")
                 self.pane.shown.emit("exported")
-            self.tasks.run(f"exporting {count:,} messages",
-                           off_thread(write_records, choice, results.records(range(count))), done,
-                           on_error=self.pane.show_problem)
+            def write() -> int:  # in (partition, offset) order, so two exports of the same data are identical
+                return write_records(choice, results.records(results.rows_by_partition_offset(count)))
+            self.tasks.run(f"exporting {count:,} messages", off_thread(write), done, on_error=self.pane.show_problem)
             return
         if req is None:
             return

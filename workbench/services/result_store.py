@@ -186,6 +186,13 @@ class ResultSet:
         for row in (range(count) if rows is None else rows):
             yield self.record(row)
 
+    def rows_by_partition_offset(self, count: int | None = None) -> list[int]:
+        """Row numbers ordered by (partition, offset): the order exports use, whatever order rows arrived in."""
+        idx = self.index
+        n = len(idx) if count is None else count
+        part, off = idx.partition, idx.offset
+        return sorted(range(n), key=lambda i: (part[i], off[i]))
+
     @property
     def disk_bytes(self) -> int:
         return self._end
