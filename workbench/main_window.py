@@ -214,6 +214,12 @@ class MainWindow(QMainWindow):
         self.topics_ctl.topics_loaded.connect(self.produce_pane.set_topics)
         self.topics_ctl.topics_loaded.connect(self.messages_pane.set_topics)
         self.messages_ctl.produce_again.connect(self._produce_again)
+        self.topics_pane.browse_requested.connect(self._browse_topic)
+
+    def _browse_topic(self, topic: str) -> None:
+        self.messages_pane.form.choose_topic(topic)
+        self.show_pane("messages")
+        self.messages_pane.form.topic.setFocus()
 
     def _produce_again(self, record: Record) -> None:
         self.produce_pane.load_record(record)

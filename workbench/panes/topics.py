@@ -310,6 +310,7 @@ class TopicsPane(QWidget):
     configs_save_requested = Signal(str, object)
     add_partitions_requested = Signal(str, int)
     delete_records_requested = Signal(str, object)
+    browse_requested = Signal(str)  # open the topic's messages
     # notification for observers (tests, status bar): what was just shown
     shown = Signal(str)
 
@@ -354,6 +355,8 @@ class TopicsPane(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(22)
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
+        self.table.doubleClicked.connect(lambda _index: self._browse())
+        self.table.setToolTip("Double-click a topic (or press Browse messages) to read its messages.")
 
         self.banner = ProblemBanner()
         self.title = QLabel("Select a topic")
@@ -401,9 +404,13 @@ class TopicsPane(QWidget):
         top.addWidget(self.search, 1)
         top.addWidget(self.refresh_button)
         lv.addLayout(top)
+        self.browse_button = QPushButton("Browse messages")
+        self.browse_button.setObjectName("browse-messages")
+        self.browse_button.clicked.connect(self._browse)
         lv.addWidget(self.table, 1)
         bottom = QHBoxLayout()
         bottom.addWidget(self.count_label, 1)
+        bottom.addWidget(self.browse_button)
         bottom.addWidget(self.create_button)
         bottom.addWidget(self.delete_button)
         lv.addLayout(bottom)
@@ -630,9 +637,14 @@ class TopicsPane(QWidget):
         for row, c in enumerate(self.config_model.rows):
             self.configs_view.setRowHidden(row, only and not c.is_override)
 
+    def _browse(self) -> None:
+        if self.current is not None:
+            self.browse_requested.emit(self.current)
+
     def _update_actions(self, *_args: Any) -> None:
         has = self.current is not None
         writable = not self.read_only
+        self.browse_button.setEnabled(has)
         self.create_button.setEnabled(writable)
         self.delete_button.setEnabled(writable and has)
         for w in (self.add_partitions_button, self.delete_records_button, self.purge_button,

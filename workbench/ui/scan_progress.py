@@ -87,7 +87,7 @@ class ScanProgressView(QWidget):
         vh.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         vh.setDefaultSectionSize(20)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.table.setMaximumHeight(108)
+        self._fit_table()
         layout.addWidget(self.table)
         self.plan: ScanPlan | None = None
 
@@ -101,6 +101,13 @@ class ScanProgressView(QWidget):
         self.bar.setValue(0)
         self.model.set_rows(tuple(PartitionProgress(r.partition, r.start, r.start, r.end, 0, 0, r.empty)
                                   for r in plan.ranges))
+        self._fit_table()
+
+    def _fit_table(self) -> None:
+        """As tall as its rows, up to five; more scroll."""
+        rows = max(1, min(5, self.model.row_count()))
+        header = self.table.horizontalHeader().sizeHint().height()
+        self.table.setFixedHeight(header + rows * 20 + 4)
 
     def show_progress(self, progress: Progress) -> None:
         self.model.set_rows(progress.partitions)
@@ -110,7 +117,8 @@ class ScanProgressView(QWidget):
         if self.bar.maximum() > 0:
             self.bar.setValue(1000 if span <= 0 else int(1000 * got / span))
         mib = progress.read_bytes / (1024 * 1024)
-        self.counts.setText(f"Read {progress.read:,} messages ({mib:,.1f} MiB), {progress.matched:,} matching, "
+        noun = "message" if progress.read == 1 else "messages"
+        self.counts.setText(f"Read {progress.read:,} {noun} ({mib:,.1f} MiB), {progress.matched:,} matching, "
                             f"{progress.rate:,.0f} messages/s, {progress.elapsed:.1f} s")
 
     def finished(self, outcome: Outcome) -> None:
@@ -142,6 +150,7 @@ class ScanProgressView(QWidget):
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.model.set_rows(())
+        self._fit_table()
 
     @property
     def reason_text(self) -> str:
