@@ -19,11 +19,11 @@ from PySide6.QtCore import QObject, Signal
 from workbench.controllers.base import Controller, StatusLine
 from workbench.errors import Problem, WorkbenchError
 from workbench.panes.messages import MessagesPane
-from workbench.services.export import ExportChoice, FileSink, write_records
+from workbench.services.export import ExportChoice, write_records
 from workbench.services.record import Record
 from workbench.services.record_file import to_line
 from workbench.services.result_store import IndexEntries, ResultSet
-from workbench.services.scan import Progress, RunningScan, ScanService
+from workbench.services.scan import WORKERS, Progress, RunningScan, ScanService
 from workbench.services.scan_request import ScanRequest
 from workbench.services.threads import EXECUTOR
 from workbench.session import Session
@@ -75,6 +75,7 @@ class MessagesController(Controller):
         self._set_results(None)
         if session is not None:
             self.pane.set_read_only(session.read_only)
+            WORKERS.prime()  # the first scan's worker process, loaded before it is needed
 
     def _set_results(self, results: ResultSet | None) -> None:
         old, self.results = self.results, results
@@ -105,7 +106,7 @@ class MessagesController(Controller):
             def update(entries: IndexEntries | None, progress: Progress) -> None:
                 if self.results is results:  # a late batch of a replaced scan goes nowhere
                     self.pane.scan_update(entries, progress)
-            run = service.start(req, scan_plan, results, update)
+            run = service.start(req, scan_plan, update, spill_path=str(results.path))
             self.running = run
             try:
                 outcome = await run.wait()
@@ -196,23 +197,17 @@ class MessagesController(Controller):
 
         async def work() -> None:
             scan_plan = await service.prepare(req)
-            sink = FileSink(choice)
             self.pane.scan_started(scan_plan, None, f"Exporting to {choice.path}.")
-            run = service.start(req, scan_plan, sink, lambda _e, p: self.pane.scan_update(None, p))
+            run = service.start(req, scan_plan, lambda _e, p: self.pane.scan_update(None, p), export=choice)
             self.running = run
             try:
-                outcome = await run.wait()
-            except BaseException:
-                sink.abort()
-                raise
+                outcome, count = await run.wait_count()
             finally:
                 if self.running is run:
                     self.running = None
             if outcome.reason in ("done", "budget"):
-                await off_thread(sink.commit)
-                text = f"Exported {sink.count:,} messages to {choice.path}. {outcome.sentence}"
+                text = f"Exported {count:,} messages to {choice.path}. {outcome.sentence}"
             else:
-                await off_thread(sink.abort)
                 text = f"Nothing was exported ({outcome.reason}): {outcome.sentence}"
             self.pane.scan_finished(outcome)
             self.status.inform(text)
@@ -222,3 +217,4 @@ class MessagesController(Controller):
     def shutdown(self) -> None:
         self.cancel()
         self._set_results(None)
+        WORKERS.close()

@@ -9,7 +9,7 @@ MessagesModel over the scan's on-disk ResultSet, so a million rows scroll like t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -45,6 +45,8 @@ from workbench.ui.messages_model import MessagesModel
 from workbench.ui.scan_form import FormError, ScanForm
 from workbench.ui.scan_progress import ScanProgressView
 from workbench.ui.widgets import ProblemBanner
+
+PROGRESS_MS = 250
 
 
 class ExportDialog(QDialog):
@@ -187,6 +189,11 @@ class MessagesPane(QWidget):
         stop = QShortcut(QKeySequence(Qt.Key.Key_Escape), self)
         stop.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         stop.activated.connect(lambda: self.cancel_requested.emit() if self.running else None)
+        self._latest: Progress | None = None
+        self._progress_timer = QTimer(self)
+        self._progress_timer.setSingleShot(True)
+        self._progress_timer.setInterval(PROGRESS_MS)
+        self._progress_timer.timeout.connect(self._draw_progress)
         self._update_actions()
 
     # -- intents ---------------------------------------------------------------------------
@@ -263,10 +270,19 @@ class MessagesPane(QWidget):
             if self.follow.isChecked():
                 self.table.scrollToBottom()
             self.shown.emit("rows")
-        self.progress.show_progress(progress)
+        # Progress is drawn at most every PROGRESS_MS: every repaint calls into Python once per cell and role, and
+        # each call waits for the GIL while a scan thread runs, so frequent repaints were the GUI's longest stalls.
+        self._latest = progress
+        if not self._progress_timer.isActive():
+            self._progress_timer.start()
+
+    def _draw_progress(self) -> None:
+        if self._latest is not None and self.running:
+            self.progress.show_progress(self._latest)
 
     def scan_finished(self, outcome: Outcome) -> None:
         self.running = False
+        self._progress_timer.stop()
         self.progress.finished(outcome)
         self._update_actions()
         self.shown.emit("finished")

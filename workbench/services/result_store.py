@@ -1,8 +1,8 @@
 """Scan results on disk: an append-only spill file of records and a compact in-memory index.
 
 Theory of operation: matching records can be millions and values megabytes, so they
-are not kept as Python objects. The scanner thread appends each record to a spill
-file (`SpillWriter.append`) and hands the GUI thread only the index entries (position
+are not kept as Python objects. The scan worker process appends each record to a spill
+file (`SpillWriter.append`) and hands the GUI only the index entries (position
 and length in the file, plus the few numbers the table shows); the results model keeps
 those in `array`s (about 40 bytes per row) and reads a row's bytes back with `os.pread`
 when the row is drawn, a few dozen at a time, through a small cache. Memory stays
@@ -114,33 +114,25 @@ class IndexEntries(ResultIndex):
     """A batch of index entries, made by the scanner thread and handed to the GUI thread whole."""
 
 
-class ResultSet:
-    """One scan's results: the spill file, written by one thread and read by another, and its index."""
+class SpillWriter:
+    """Appends records to a spill file (a fresh one) and says where each went. Used by one writer at a time: the
+    scan worker process, or ResultSet.append in this process."""
 
-    def __init__(self, topic: str, directory: Path | None = None) -> None:
-        self.topic = topic
-        self._dir = tempfile.TemporaryDirectory(prefix="kw-scan-", dir=directory)
-        self.path = Path(self._dir.name) / "results.bin"
-        self._write = open(self.path, "ab", buffering=1024 * 1024)  # noqa: SIM115 - lives as long as the set
-        self._read_fd = os.open(self.path, os.O_RDONLY)
-        self._end = 0
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._file = open(path, "ab", buffering=1024 * 1024)  # noqa: SIM115 - closed by close()
+        self._end = self._file.tell()
         self._lock = threading.Lock()
-        self.index = ResultIndex()
-        self._cache: OrderedDict[int, tuple[Record, int]] = OrderedDict()
-        self.closed = False
-
-    # -- the scanner's side (any thread) ---------------------------------------------------
 
     def append(self, records: Sequence[Record]) -> IndexEntries:
-        """Write records; the returned entries are added to `index` on the reading thread (`publish`)."""
         out = IndexEntries()
         with self._lock:
-            if self.closed:
+            if self._file.closed:
                 return out
             pos = self._end
             for r in records:
                 data = encode(r)
-                self._write.write(data)
+                self._file.write(data)
                 out.position.append(pos)
                 out.length.append(len(data))
                 out.partition.append(r.partition)
@@ -148,9 +140,36 @@ class ResultSet:
                 out.timestamp.append(r.timestamp)
                 out.value_size.append(-1 if r.value is None else len(r.value))
                 pos += len(data)
-            self._write.flush()
+            self._file.flush()  # the reader may pread these bytes as soon as it has the entries
             self._end = pos
         return out
+
+    def close(self) -> None:
+        with self._lock:
+            self._file.close()
+
+
+class ResultSet:
+    """One scan's results: the spill file (written by the scan worker, or here through `append`) and its index."""
+
+    def __init__(self, topic: str, directory: Path | None = None) -> None:
+        self.topic = topic
+        self._dir = tempfile.TemporaryDirectory(prefix="kw-scan-", dir=directory)
+        self.path = Path(self._dir.name) / "results.bin"
+        self.path.touch()
+        self._read_fd = os.open(self.path, os.O_RDONLY)
+        self._writer: SpillWriter | None = None
+        self.index = ResultIndex()
+        self._cache: OrderedDict[int, tuple[Record, int]] = OrderedDict()
+        self.closed = False
+
+    def append(self, records: Sequence[Record]) -> IndexEntries:
+        """Write records from this process; the returned entries are added to `index` by `publish`."""
+        if self.closed:
+            return IndexEntries()
+        if self._writer is None:
+            self._writer = SpillWriter(self.path)
+        return self._writer.append(records)
 
     # -- the reader's side (the GUI thread) ------------------------------------------------
 
@@ -195,14 +214,14 @@ class ResultSet:
 
     @property
     def disk_bytes(self) -> int:
-        return self._end
+        return os.fstat(self._read_fd).st_size if not self.closed else 0
 
     def close(self) -> None:
-        with self._lock:
-            if self.closed:
-                return
-            self.closed = True
-            self._write.close()
-            os.close(self._read_fd)
+        if self.closed:
+            return
+        self.closed = True
+        if self._writer is not None:
+            self._writer.close()
+        os.close(self._read_fd)
         self._cache.clear()
         self._dir.cleanup()
