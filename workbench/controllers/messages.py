@@ -19,6 +19,8 @@ from PySide6.QtCore import QObject, Signal
 from workbench.controllers.base import Controller, StatusLine
 from workbench.errors import Problem, WorkbenchError
 from workbench.panes.messages import MessagesPane
+from workbench.services import processes
+from workbench.services.decoders import detail_text
 from workbench.services.export import ExportChoice, write_records
 from workbench.services.record import Record
 from workbench.services.record_file import to_line
@@ -27,14 +29,22 @@ from workbench.services.scan import WORKERS, Progress, RunningScan, ScanService
 from workbench.services.scan_request import ScanRequest
 from workbench.services.threads import EXECUTOR
 from workbench.session import Session
-from workbench.ui.message_detail import decoded_text
 from workbench.ui.tasks import TaskRunner
 
 R = TypeVar("R")
+PROCESS_JSON_BYTES = 1 << 20
 
 
 async def off_thread(fn: Callable[..., R], *args: Any) -> R:
     return await asyncio.get_running_loop().run_in_executor(EXECUTOR, fn, *args)
+
+
+async def decode_off_gui(data: bytes | None, decoder: str) -> tuple[str, str]:
+    """The detail view's text. JSON of more than PROCESS_JSON_BYTES is parsed in a worker process: json.loads is
+    one C call that holds the GIL throughout (~0.3 s for 20 MB), which in a thread would stall the window."""
+    if decoder == "json" and data is not None and len(data) > PROCESS_JSON_BYTES:
+        return await processes.off_process(detail_text, data, decoder)
+    return await off_thread(detail_text, data, decoder)
 
 
 def _write_part(record: Record, part: str, path: str) -> int:
@@ -133,9 +143,9 @@ class MessagesController(Controller):
             record = await off_thread(results.record, row)
             self.record = record
             self.pane.show_record(record)
-            key = await off_thread(decoded_text, record.key, key_decoder)
+            key = await decode_off_gui(record.key, key_decoder)
             self.pane.show_text("key", *key)
-            value = await off_thread(decoded_text, record.value, value_decoder)
+            value = await decode_off_gui(record.value, value_decoder)
             self.pane.show_text("value", *value)
         self.tasks.run(f"opening message {row + 1}", work(), key="message", on_error=self.pane.show_problem)
 
@@ -146,7 +156,7 @@ class MessagesController(Controller):
         data = record.key if part == "key" else record.value
 
         async def work() -> None:
-            self.pane.show_text(part, *await off_thread(decoded_text, data, decoder))
+            self.pane.show_text(part, *await decode_off_gui(data, decoder))
         self.tasks.run(f"decoding the {part}", work(), key=f"decode-{part}", on_error=self.pane.show_problem)
 
     def save(self, part: str, path: str) -> None:
@@ -218,3 +228,4 @@ class MessagesController(Controller):
         self.cancel()
         self._set_results(None)
         WORKERS.close()
+        processes.shutdown()

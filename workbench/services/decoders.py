@@ -14,6 +14,7 @@ DECODERS = {
     "int": "Integer (big-endian)",
 }
 PREVIEW_CHARS = 300
+DETAIL_CHARS = 256 * 1024  # text shown in the detail view; Save writes a value whole
 CELL_JSON_LIMIT = 64 * 1024  # a larger JSON value shows as text in a table cell; the detail view parses it
 
 
@@ -92,3 +93,32 @@ def show(data: bytes | None, decoder: str) -> str:
         shown = f"⚠ {exc} · {text(head)}"
     shown = shown.translate(_CELL)
     return shown if len(shown) <= PREVIEW_CHARS else shown[:PREVIEW_CHARS] + "…"
+
+
+def human_bytes(n: int | None) -> str:
+    if n is None:
+        return "?"
+    size = float(n)
+    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
+        if size < 1024 or unit == "TiB":
+            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{n} B"
+
+
+def detail_text(data: bytes | None, decoder: str, limit: int = DETAIL_CHARS) -> tuple[str, str]:
+    """(text, note) for the detail view; runs off the GUI thread for large values. The note says what was cut
+    or why the decoder did not fit (the bytes are then shown as text, never dropped)."""
+    if data is None:
+        return "(null)", "null"
+    note = human_bytes(len(data))
+    head = data if decoder in ("json", "int") else data[:limit * (2 if decoder != "hex" else 1)]
+    try:
+        shown = decode(head, decoder)
+    except DecodeError as exc:
+        shown = text(data[:limit])
+        note += f" · ⚠ {exc}; shown as text"
+    if len(shown) > limit:
+        shown = shown[:limit]
+        note += f" · showing the first {limit // 1024} KiB of text: Save writes it whole"
+    return shown, note

@@ -26,27 +26,6 @@ from PySide6.QtWidgets import (
 from workbench.services import decoders
 from workbench.services.record import Record
 from workbench.ui.models import RowTableModel, format_timestamp
-from workbench.ui.widgets import human_bytes
-
-DETAIL_CHARS = 256 * 1024
-
-
-def decoded_text(data: bytes | None, decoder: str, limit: int = DETAIL_CHARS) -> tuple[str, str]:
-    """(text, note) for the detail view; runs off the GUI thread for large values. The note says what was cut
-    or why the decoder did not fit (the bytes are then shown as text, never dropped)."""
-    if data is None:
-        return "(null)", "null"
-    note = human_bytes(len(data))
-    head = data if decoder in ("json", "int") else data[:limit * (2 if decoder != "hex" else 1)]
-    try:
-        text = decoders.decode(head, decoder)
-    except decoders.DecodeError as exc:
-        text = decoders.text(data[:limit])
-        note += f" · ⚠ {exc}; shown as text"
-    if len(text) > limit:
-        text = text[:limit]
-        note += f" · showing the first {limit // 1024} KiB of text: Save writes it whole"
-    return text, note
 
 
 def mono() -> QFont:

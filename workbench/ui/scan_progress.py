@@ -76,8 +76,14 @@ class ScanProgressView(QWidget):
         self.reason.setWordWrap(True)
         self.reason.setAutoFillBackground(True)
         self.reason.setContentsMargins(6, 3, 6, 3)
-        self.reason.hide()
         layout.addWidget(self.reason)
+        # Nothing here changes size while a scan runs: a layout change moves the results table and repaints the
+        # whole pane (tens of milliseconds of the GUI thread), so the labels have fixed heights, the stop reason's
+        # line is always there (empty until a scan stops) and the partitions table is always five rows tall.
+        lines = self.note.fontMetrics().lineSpacing()
+        self.note.setFixedHeight(2 * lines + 2)
+        self.counts.setFixedHeight(lines + 2)
+        self.reason.setFixedHeight(2 * lines + 8)
         self.model = PartitionProgressModel()
         self.table = QTableView()
         self.table.setObjectName("scan-partitions-progress")
@@ -95,7 +101,7 @@ class ScanProgressView(QWidget):
         self.plan = plan
         self.note.setText(plan.note + (f" {what}" if what else ""))
         self.counts.setText("Starting…")
-        self.reason.hide()
+        self._paint_reason("", None)
         live = any(r.end is None for r in plan.ranges)
         self.bar.setRange(0, 0 if live else 1000)
         self.bar.setValue(0)
@@ -104,10 +110,9 @@ class ScanProgressView(QWidget):
         self._fit_table()
 
     def _fit_table(self) -> None:
-        """As tall as its rows, up to five; more scroll."""
-        rows = max(1, min(5, self.model.row_count()))
+        """Five rows tall (more scroll), whatever the partition count: see the layout note in __init__."""
         header = self.table.horizontalHeader().sizeHint().height()
-        self.table.setFixedHeight(header + rows * 20 + 4)
+        self.table.setFixedHeight(header + 5 * 20 + 4)
 
     def show_progress(self, progress: Progress) -> None:
         self.model.set_rows(progress.partitions)
@@ -128,25 +133,24 @@ class ScanProgressView(QWidget):
             self.bar.setValue(1000)
         state = {"done": "healthy", "limit": "info", "budget": "warning", "cancelled": "unreachable"}.get(
             outcome.reason, "critical")
-        pal = self.reason.palette()
-        pal.setColor(self.reason.backgroundRole(), colour(state))
-        self.reason.setPalette(pal)
-        self.reason.setText(outcome.sentence)
-        self.reason.show()
+        self._paint_reason(outcome.sentence, state)
 
     def failed(self, sentence: str) -> None:
         self.bar.setRange(0, 1000)
+        self._paint_reason(sentence, "critical")
+
+    def _paint_reason(self, text: str, state: str | None) -> None:
         pal = self.reason.palette()
-        pal.setColor(self.reason.backgroundRole(), colour("critical"))
+        pal.setColor(self.reason.backgroundRole(), colour(state) if state else pal.color(self.backgroundRole()))
         self.reason.setPalette(pal)
-        self.reason.setText(sentence)
-        self.reason.show()
+        self.reason.setText(text)
+        self.reason.setToolTip(text)
 
     def clear(self) -> None:
         self.plan = None
         self.note.setText("Choose a topic and press Read.")
         self.counts.setText("")
-        self.reason.hide()
+        self._paint_reason("", None)
         self.bar.setRange(0, 1000)
         self.bar.setValue(0)
         self.model.set_rows(())
@@ -154,4 +158,4 @@ class ScanProgressView(QWidget):
 
     @property
     def reason_text(self) -> str:
-        return self.reason.text() if not self.reason.isHidden() else ""
+        return self.reason.text()

@@ -1,4 +1,5 @@
-"""Small shared widgets: the problem banner (one sentence, details one click away) and typed confirmation."""
+"""Small shared widgets: the problem banner (one sentence, details one click away), typed confirmation; and
+human_bytes, re-exported for the panes."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import Problem
+from workbench.services.decoders import human_bytes
 from workbench.ui.theme import colour
+
+__all__ = ["DetailsDialog", "ProblemBanner", "TypedConfirmDialog", "human_bytes"]
 
 
 class DetailsDialog(QDialog):
@@ -114,14 +118,3 @@ class TypedConfirmDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         self.entry.textChanged.connect(lambda t: self.ok.setEnabled(t == expected))
         layout.addWidget(self.buttons)
-
-
-def human_bytes(n: int | None) -> str:
-    if n is None:
-        return "?"
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"
