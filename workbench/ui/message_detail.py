@@ -42,6 +42,7 @@ class MessageDetail(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.record: Record | None = None
+        self.read_only = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         self.title = QLabel("Select a message to see it whole.")
@@ -139,8 +140,9 @@ class MessageDetail(QWidget):
                                       "null" if v is None else str(len(v))) for k, v in record.headers])
         self.key_view.setPlainText("…")
         self.value_view.setPlainText("…")
-        for w in (self.copy_key, self.copy_value, self.save_value, self.save_message, self.produce_again):
+        for w in (self.copy_key, self.copy_value, self.save_value, self.save_message):
             w.setEnabled(True)
+        self.produce_again.setEnabled(not self.read_only)
 
     def show_text(self, part: str, text: str, note: str) -> None:
         if part == "key":
@@ -151,6 +153,7 @@ class MessageDetail(QWidget):
             self.value_note.setText(note)
 
     def set_read_only(self, read_only: bool) -> None:
+        self.read_only = read_only
         self.produce_again.setEnabled(not read_only and self.record is not None)
         self.produce_again.setToolTip("This profile is read-only." if read_only else
                                       "Opens the Produce pane with this message's topic, key, headers and value.")
