@@ -1,0 +1,424 @@
+"""Consumer groups: list, describe, lag, offset reset plans (make, apply, undo), delete a group or its offsets.
+
+Theory of operation: groups are listed with ListGroups sent to every broker (wire.py),
+because only that request says each group's protocol type and, on Kafka 3.7+, its type
+(classic or consumer); DescribeGroups / ConsumerGroupDescribe (librdkafka's
+describe_consumer_groups) add assignor, members and coordinator. Committed offsets and
+log offsets come from librdkafka's admin calls. Lag for many groups at once (the list,
+the lag sampler) is computed in a worker thread that waits on librdkafka's futures, so
+the GUI thread only receives the result. Resets follow reset_plan.py: `plan` gathers
+what the cluster knows and lets the pure planner decide; `apply` checks the group is
+still inactive, reads the offsets it is about to replace and returns them so the caller
+can keep them for undo. OffsetDelete, which AdminClient lacks, goes to the group's
+coordinator through wire.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import time
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
+from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
+
+from workbench.errors import WorkbenchError, describe, kafka_error
+from workbench.services import wire
+from workbench.services.admin import TRANSIENT, AdminService
+from workbench.services.group_model import (
+    Committed,
+    GroupDetail,
+    GroupSummary,
+    MemberInfo,
+    PartitionLag,
+)
+from workbench.services.reset_plan import (
+    TP,
+    PlanError,
+    ResetPlan,
+    Scope,
+    Strategy,
+    build_plan,
+    refusal,
+    targets,
+    undo_plan,
+)
+from workbench.services.threads import EXECUTOR
+
+R = TypeVar("R")
+LIST_GROUPS, OFFSET_DELETE = 16, 47
+# librdkafka's names for the group states -> Kafka's (ConsumerGroupState.toString)
+STATE_NAMES = {"UNKNOWN": "Unknown", "PREPARING_REBALANCING": "PreparingRebalance",
+               "COMPLETING_REBALANCING": "CompletingRebalance", "STABLE": "Stable", "DEAD": "Dead", "EMPTY": "Empty"}
+DESCRIBABLE_TYPES = ("", "classic", "consumer")
+
+
+@dataclasses.dataclass(frozen=True)
+class AppliedReset:
+    """What `apply` changed: rows (topic, partition, offset, metadata and leader epoch before; offset after, -1 for a
+    removed commit) for the store, and one sentence per partition that failed."""
+
+    rows: list[tuple[str, int, int | None, str, int | None, int]]
+    failures: list[str]
+
+
+def _preload() -> None:
+    from kio.index import load_request_schema, load_response_schema
+    from kio.serial import entity_reader, entity_writer
+
+    for key, versions in ((LIST_GROUPS, range(6)), (OFFSET_DELETE, (0,))):
+        for v in versions:
+            req, resp = load_request_schema(key, v), load_response_schema(key, v)
+            entity_writer(req)
+            entity_writer(req.__header_schema__)
+            entity_reader(resp)
+            entity_reader(resp.__header_schema__)
+
+
+class GroupsService:
+    def __init__(self, admin: AdminService) -> None:
+        self.admin = admin
+        self.spec = admin.spec
+        self.timeout = admin.timeout
+        self._preloaded: asyncio.Future[None] | None = None
+
+    # -- plumbing --------------------------------------------------------------------------
+
+    @property
+    def _kw(self) -> dict[str, Any]:
+        return {"request_timeout": self.timeout}
+
+    async def _thread(self, fn: Callable[..., R], *args: Any) -> R:
+        """Blocking work (waiting on librdkafka futures, folding results) in the worker threads, bounded."""
+        loop = asyncio.get_running_loop()
+        return await asyncio.wait_for(loop.run_in_executor(EXECUTOR, fn, *args), 3 * self.timeout + 1.0)
+
+    async def _schemas(self) -> None:
+        await wire.ensure_preloaded()
+        if self._preloaded is None or (self._preloaded.done() and self._preloaded.exception() is not None):
+            self._preloaded = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(EXECUTOR, _preload))
+        await asyncio.shield(self._preloaded)
+
+    def _result(self, fut: Any) -> Any:
+        return fut.result(timeout=self.timeout + 1.0)
+
+    def _committed_blocking(self, group: str) -> dict[TP, Committed]:
+        fut = self.admin.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], **self._kw)[group]
+        res = self._result(fut)
+        return {(tp.topic, tp.partition): Committed(tp.offset, tp.metadata or "", tp.leader_epoch)
+                for tp in res.topic_partitions if tp.error is None and tp.offset >= 0}
+
+    def _offsets_blocking(self, parts: Iterable[TP], spec: Any) -> dict[TP, int]:
+        """ListOffsets for many partitions at once; partitions the broker cannot answer for are left out. Errors
+        that pass (no leader yet) are retried for up to the request timeout."""
+        wanted = list(dict.fromkeys(parts))
+        out: dict[TP, int] = {}
+        deadline = time.monotonic() + self.timeout
+        attempt = 0
+        while wanted:
+            attempt += 1
+            futs = self.admin.client.list_offsets({TopicPartition(t, p): spec for t, p in wanted}, **self._kw)
+            retry = []
+            for tp, fut in futs.items():
+                try:
+                    out[(tp.topic, tp.partition)] = int(self._result(fut).offset)
+                except KafkaException as exc:
+                    err = exc.args[0] if exc.args else None
+                    if getattr(err, "name", lambda: "")() in TRANSIENT:
+                        retry.append((tp.topic, tp.partition))
+            if not retry or time.monotonic() + 0.1 * attempt > deadline:
+                break
+            time.sleep(0.1 * attempt)  # a topic created a moment ago: its leader is being elected
+            wanted = retry
+        return out
+
+    # -- listing and lag ---------------------------------------------------------------------
+
+    def _lags_blocking(self, groups: list[str]) -> dict[str, int | None]:
+        futs = {g: self.admin.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g)], **self._kw)[g]
+                for g in groups}
+        committed: dict[str, dict[TP, int]] = {}
+        for g, fut in futs.items():
+            try:
+                res = self._result(fut)
+            except KafkaException:  # not allowed to read this group's offsets, or it went away: lag unknown
+                continue
+            committed[g] = {(tp.topic, tp.partition): tp.offset for tp in res.topic_partitions
+                            if tp.error is None and tp.offset >= 0}
+        ends = self._offsets_blocking({tp for c in committed.values() for tp in c}, OffsetSpec.latest())  # type: ignore[no-untyped-call]
+        out: dict[str, int | None] = dict.fromkeys(groups)
+        for g, offsets in committed.items():
+            known = [ends[tp] - o for tp, o in offsets.items() if tp in ends]
+            out[g] = sum(known) if known else None
+        return out
+
+    async def lags(self, groups: list[str]) -> dict[str, int | None]:
+        """Total lag of each group (None when unknown), computed off the GUI thread."""
+        if not groups:
+            return {}
+        return await self.admin._guard("reading the lag of consumer groups", self._thread(self._lags_blocking,
+                                                                                          list(groups)))
+
+    async def _list_at(self, host: str, port: int, states: tuple[str, ...] = ()) -> list[Any]:
+        def body(version: int) -> dict[str, Any]:
+            return {"states_filter": states, "types_filter": ()}
+        resp = await wire.request_with_versions(self.spec, host, port, self.timeout, LIST_GROUPS, 0, 5, body)
+        if int(resp.error_code) != 0:
+            raise kafka_error(resp.error_code.name, f"listing the groups of {host}:{port}")
+        return list(resp.groups)
+
+    async def list_groups(self) -> list[GroupSummary]:
+        """Every group the brokers list, described where it is a consumer group, with its total lag."""
+        async def work() -> list[GroupSummary]:
+            await self._schemas()
+            md = await self.admin._cluster_metadata()
+            brokers = sorted(md.brokers.values(), key=lambda b: b.id)
+            listed: dict[str, Any] = {}
+            for answer in await asyncio.gather(*(self._list_at(b.host, b.port) for b in brokers)):
+                for g in answer:
+                    listed.setdefault(str(g.group_id), g)
+            names = sorted(listed)
+            consumer = [n for n in names if getattr(listed[n], "group_type", "").lower() in DESCRIBABLE_TYPES
+                        and listed[n].protocol_type in ("consumer", "")]
+            described = await self._describe_many(consumer)
+            lags = await self._thread(self._lags_blocking, consumer) if consumer else {}
+            out = []
+            for n in names:
+                g = listed[n]
+                summary = GroupSummary(n, str(getattr(g, "group_state", "") or ""), str(getattr(g, "group_type", "")
+                                                                                        or "").lower(),
+                                       str(g.protocol_type), lag=lags.get(n))
+                if n in described:
+                    d = described[n]
+                    if isinstance(d, WorkbenchError):
+                        summary = dataclasses.replace(summary, note=f"Could not be described: {d.problem.sentence}")
+                    else:
+                        summary = dataclasses.replace(
+                            d, protocol_type=summary.protocol_type, type=summary.type or d.type, lag=summary.lag,
+                            state=summary.state if d.state == "Unknown" and summary.state else d.state)
+                elif n not in consumer:
+                    kind = summary.type or summary.protocol_type or "unknown"
+                    summary = dataclasses.replace(summary, note=f"Not a consumer group ({kind}): shown as listed.")
+                out.append(summary)
+            return out
+        return await self.admin._guard("listing consumer groups", work())
+
+    async def _describe_many(self, groups: list[str]) -> dict[str, GroupSummary | WorkbenchError]:
+        out: dict[str, GroupSummary | WorkbenchError] = {}
+        if not groups:
+            return out
+        futs = self.admin.client.describe_consumer_groups(groups, **self._kw)
+        for g, fut in futs.items():
+            try:
+                out[g] = _summary(await self.admin._wait(fut))
+            except Exception as exc:
+                p = describe(exc)
+                out[g] = WorkbenchError(p.kind, p.sentence, p.detail)
+        return out
+
+    # -- one group -----------------------------------------------------------------------------
+
+    async def _description(self, group: str) -> Any:
+        fut = self.admin.client.describe_consumer_groups([group], **self._kw)[group]
+        return await self.admin._wait(fut)
+
+    async def state(self, group: str) -> str:
+        """The group's state in Kafka's words (asking its coordinator's ListGroups when librdkafka does not know the
+        name, e.g. Assigning or Reconciling of consumer-protocol groups)."""
+        d = await self._description(group)
+        state = _state(d)
+        if state == "Unknown" and d.coordinator is not None:
+            await self._schemas()
+            for g in await self._list_at(d.coordinator.host, d.coordinator.port):
+                listed_state = str(getattr(g, "group_state", "") or "")
+                if str(g.group_id) == group and listed_state:
+                    return listed_state
+        return state
+
+    async def describe_group(self, group: str) -> GroupDetail:
+        async def work() -> GroupDetail:
+            d = await self._description(group)
+            summary = _summary(d)
+            if summary.state == "Unknown":
+                summary = dataclasses.replace(summary, state=await self.state(group))
+            members = tuple(sorted((_member(m) for m in d.members), key=lambda m: (m.client_id, m.member_id)))
+            committed = await self._thread(self._committed_blocking, group)
+            owner = {tp: m for m in members for tp in m.assignment}
+            parts = sorted(set(committed) | set(owner))
+            starts, ends = await asyncio.gather(
+                self._thread(self._offsets_blocking, parts, OffsetSpec.earliest()),  # type: ignore[no-untyped-call]
+                self._thread(self._offsets_blocking, parts, OffsetSpec.latest()))  # type: ignore[no-untyped-call]
+            rows = []
+            for tp in parts:
+                c = committed.get(tp)
+                m = owner.get(tp)
+                rows.append(PartitionLag(tp[0], tp[1], c.offset if c else None, c.metadata if c else "",
+                                         starts.get(tp), ends.get(tp), m.member_id if m else "",
+                                         m.client_id if m else "", m.host if m else ""))
+            known = [r.lag for r in rows if r.lag is not None]
+            summary = dataclasses.replace(summary, lag=sum(known) if known else None)
+            return GroupDetail(summary, members, tuple(rows))
+        return await self.admin._guard(f"describing group {group}", work())
+
+    async def committed(self, group: str) -> dict[TP, Committed]:
+        return await self.admin._guard(f"reading the offsets of group {group}",
+                                       self._thread(self._committed_blocking, group))
+
+    # -- reset plans -----------------------------------------------------------------------------
+
+    async def plan(self, group: str, strategy: Strategy, scope: Scope, now_ms: int | None = None) -> ResetPlan:
+        """The offsets a reset would commit, per partition, computed as kafka-consumer-groups does; nothing changes.
+        PlanError (an input problem) when Kafka's tool would refuse the arguments."""
+        now = int(time.time() * 1000) if now_ms is None else now_ms
+        try:  # a time or duration Kafka would not read fails before any request
+            ts = strategy.timestamp_ms(now) if strategy.uses_timestamp else None
+        except PlanError as exc:
+            raise WorkbenchError("input", str(exc)) from exc
+
+        async def work() -> ResetPlan:
+            state = await self.state(group)
+            committed = await self._thread(self._committed_blocking, group)
+            md = await self.admin._cluster_metadata()
+            topic_partitions = {name: sorted(t.partitions) for name, t in md.topics.items() if t.error is None
+                                or t.partitions}
+            try:
+                parts = targets(scope, strategy, committed, topic_partitions)
+            except PlanError as exc:
+                raise WorkbenchError("input", str(exc)) from exc
+            starts, ends = await asyncio.gather(
+                self._thread(self._offsets_blocking, parts, OffsetSpec.earliest()),  # type: ignore[no-untyped-call]
+                self._thread(self._offsets_blocking, parts, OffsetSpec.latest()))  # type: ignore[no-untyped-call]
+            by_time = None
+            if ts is not None:
+                by_time = await self._thread(self._offsets_blocking, parts, OffsetSpec.for_timestamp(ts))  # type: ignore[no-untyped-call]
+            try:
+                return build_plan(group, state, strategy, scope, parts, committed, starts, ends, by_time, now, ts)
+            except PlanError as exc:
+                raise WorkbenchError("input", str(exc)) from exc
+        return await self.admin._guard(f"planning a reset of group {group}", work())
+
+    async def plan_undo(self, group: str, reset_id: int,
+                        before: Iterable[tuple[str, int, int | None, str, int | None]]) -> ResetPlan:
+        rows = list(before)
+
+        async def work() -> ResetPlan:
+            state = await self.state(group)
+            committed = await self._thread(self._committed_blocking, group)
+            parts = [(t, p) for t, p, *_rest in rows]
+            starts, ends = await asyncio.gather(
+                self._thread(self._offsets_blocking, parts, OffsetSpec.earliest()),  # type: ignore[no-untyped-call]
+                self._thread(self._offsets_blocking, parts, OffsetSpec.latest()))  # type: ignore[no-untyped-call]
+            return undo_plan(group, state, reset_id, rows, committed, starts, ends, int(time.time() * 1000))
+        return await self.admin._guard(f"planning the undo of reset #{reset_id}", work())
+
+    async def apply(self, plan: ResetPlan) -> AppliedReset:
+        """Commit the plan's offsets (and remove the commits an undo removes), if the group is still inactive."""
+        self.admin._refuse_if_read_only("resetting offsets")
+        group = plan.group
+
+        async def work() -> AppliedReset:
+            reason = refusal(group, await self.state(group))
+            if reason:
+                raise WorkbenchError("input", reason)
+            before = await self._thread(self._committed_blocking, group)
+            failures: list[str] = []
+            done: list[tuple[str, int, int | None, str, int | None, int]] = []
+            rows = [r for r in plan.rows if r.new is not None]
+            if rows:
+                tps = [TopicPartition(r.topic, r.partition, int(r.new or 0), metadata=r.metadata or None,
+                                      leader_epoch=r.leader_epoch) for r in rows]
+                fut = self.admin.client.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
+                                                                      **self._kw)[group]
+                result = await self.admin._wait(fut)
+                errors = {(tp.topic, tp.partition): tp.error for tp in result.topic_partitions
+                          if tp.error is not None}
+                for r in rows:
+                    err = errors.get((r.topic, r.partition))
+                    if err is not None:
+                        failures.append(f"{r.topic}-{r.partition}: {describe(KafkaException(err)).sentence}")
+                        continue
+                    old = before.get((r.topic, r.partition))
+                    done.append((r.topic, r.partition, old.offset if old else None, old.metadata if old else "",
+                                 old.leader_epoch if old else None, int(r.new or 0)))
+            if plan.removals:
+                removed = await self._delete_offsets(group, plan.removals)
+                for t, p in removed:
+                    old = before.get((t, p))
+                    done.append((t, p, old.offset if old else None, old.metadata if old else "",
+                                 old.leader_epoch if old else None, -1))
+            return AppliedReset(done, failures)
+        return await self.admin._guard(f"resetting the offsets of group {group}", work())
+
+    # -- deleting --------------------------------------------------------------------------------
+
+    async def delete_group(self, group: str) -> None:
+        self.admin._refuse_if_read_only("deleting a consumer group")
+
+        async def work() -> None:
+            futs = self.admin.client.delete_consumer_groups([group], **self._kw)
+            await self.admin._wait(futs[group])
+        await self.admin._guard(f"deleting group {group}", work())
+
+    async def delete_offsets(self, group: str, topic: str) -> list[int]:
+        """Remove the group's committed offsets of every partition of a topic (OffsetDelete); returns them."""
+        self.admin._refuse_if_read_only("deleting committed offsets")
+
+        async def work() -> list[int]:
+            committed = await self._thread(self._committed_blocking, group)
+            parts = sorted(tp for tp in committed if tp[0] == topic)
+            if not parts:
+                raise WorkbenchError("input", f"Group {group} has no committed offsets for topic {topic}.")
+            return [p for _t, p in await self._delete_offsets(group, parts)]
+        return await self.admin._guard(f"deleting the offsets of group {group} for {topic}", work())
+
+    async def _delete_offsets(self, group: str, parts: list[TP]) -> list[TP]:
+        await self._schemas()
+        d = await self._description(group)
+        if d.coordinator is None:
+            raise kafka_error("COORDINATOR_NOT_AVAILABLE")
+        by_topic: dict[str, list[int]] = {}
+        for t, p in parts:
+            by_topic.setdefault(t, []).append(p)
+
+        def body(version: int) -> dict[str, Any]:
+            topic_cls = wire.nested_request_type(OFFSET_DELETE, version, "OffsetDeleteRequestTopic")
+            part_cls = wire.nested_request_type(OFFSET_DELETE, version, "OffsetDeleteRequestPartition")
+            return {"group_id": group, "topics": tuple(
+                topic_cls(name=t, partitions=tuple(part_cls(partition_index=p) for p in sorted(ps)))
+                for t, ps in sorted(by_topic.items()))}
+        resp = await wire.request_with_versions(self.spec, d.coordinator.host, d.coordinator.port, self.timeout,
+                                                OFFSET_DELETE, 0, 0, body)
+        if int(resp.error_code) != 0:
+            raise kafka_error(resp.error_code.name)
+        failed = [(str(t.name), int(p.partition_index), p.error_code.name) for t in resp.topics for p in t.partitions
+                  if int(p.error_code) != 0]
+        if failed:
+            t, p, name = failed[0]
+            raise kafka_error(name, f"partition {p} of {t}" + (f" and {len(failed) - 1} more" if len(failed) > 1
+                                                               else ""))
+        return sorted(parts)
+
+
+def _state(d: Any) -> str:
+    name = getattr(d.state, "name", str(d.state))
+    return STATE_NAMES.get(name, name.title())
+
+
+def _summary(d: Any) -> GroupSummary:
+    node = d.coordinator
+    coordinator = f"{node.host}:{node.port} ({node.id})" if node is not None else ""
+    gtype = getattr(getattr(d, "type", None), "name", "").lower()
+    return GroupSummary(d.group_id, _state(d), "" if gtype == "unknown" else gtype,
+                        "" if d.is_simple_consumer_group else "consumer", d.partition_assignor or "",
+                        len(d.members), coordinator)
+
+
+def _member(m: Any) -> MemberInfo:
+    def parts(a: Any) -> tuple[tuple[str, int], ...]:
+        if a is None:
+            return ()
+        return tuple(sorted((tp.topic, tp.partition) for tp in a.topic_partitions))
+    return MemberInfo(m.member_id, m.group_instance_id or "", m.client_id, m.host, parts(m.assignment),
+                      parts(getattr(m, "target_assignment", None)))
