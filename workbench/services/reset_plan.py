@@ -404,15 +404,16 @@ def parse_csv(text: str, group: str) -> tuple[tuple[str, int, int], ...]:
         if len(cols) != (4 if with_group else 3):
             raise PlanError(f"Line {n} of the file is not {'group,' if with_group else ''}topic,partition,offset: "
                             f"{line[:80]!r}.")
-        if with_group:
-            if cols[0] != group:
-                continue
-            cols = cols[1:]
+        row_group, cols = (cols[0], cols[1:]) if with_group else (group, cols)
         try:
-            out.append((cols[0], int(cols[1]), int(cols[2])))
+            topic, partition, offset = cols[0], int(cols[1]), int(cols[2])
         except ValueError:
             raise PlanError(f"Line {n} of the file has a partition or offset that is not a number: "
                             f"{line[:80]!r}.") from None
+        if offset < 0:  # Kafka refuses the whole file (OffsetAndMetadata), whichever group the line is for
+            raise PlanError(f"Invalid negative offset: line {n} of the file reads {line[:80]!r}.")
+        if row_group == group:
+            out.append((topic, partition, offset))
     if not out:
         raise PlanError(f"No reset plan for group {group} found.")
     return tuple(out)
