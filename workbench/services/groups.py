@@ -327,8 +327,7 @@ class GroupsService:
             done: list[tuple[str, int, int | None, str, int | None, int]] = []
             rows = [r for r in plan.rows if r.new is not None]
             if rows:
-                tps = [TopicPartition(r.topic, r.partition, int(r.new or 0), metadata=r.metadata or None,
-                                      leader_epoch=r.leader_epoch) for r in rows]
+                tps = [_offset(r.topic, r.partition, int(r.new or 0), r.metadata, r.leader_epoch) for r in rows]
                 fut = self.admin.client.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(group, tps)],
                                                                       **self._kw)[group]
                 result = await self.admin._wait(fut)
@@ -399,6 +398,13 @@ class GroupsService:
             raise kafka_error(name, f"partition {p} of {t}" + (f" and {len(failed) - 1} more" if len(failed) > 1
                                                                else ""))
         return sorted(parts)
+
+
+def _offset(topic: str, partition: int, offset: int, metadata: str, leader_epoch: int | None) -> TopicPartition:
+    """An offset to commit (librdkafka takes no None for the metadata or the leader epoch)."""
+    if leader_epoch is None:
+        return TopicPartition(topic, partition, offset, metadata)
+    return TopicPartition(topic, partition, offset, metadata, leader_epoch)
 
 
 def _state(d: Any) -> str:
