@@ -390,13 +390,13 @@ class GroupsService:
         resp = await wire.request_with_versions(self.spec, d.coordinator.host, d.coordinator.port, self.timeout,
                                                 OFFSET_DELETE, 0, 0, body)
         if int(resp.error_code) != 0:
-            raise kafka_error(resp.error_code.name)
+            raise kafka_error(resp.error_code.name, f"deleting the offsets of group {group}")
         failed = [(str(t.name), int(p.partition_index), p.error_code.name) for t in resp.topics for p in t.partitions
                   if int(p.error_code) != 0]
         if failed:
             t, p, name = failed[0]
-            raise kafka_error(name, f"partition {p} of {t}" + (f" and {len(failed) - 1} more" if len(failed) > 1
-                                                               else ""))
+            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
+            raise kafka_error(name, f"deleting the offsets of group {group} for partition {p} of {t}{more}")
         return sorted(parts)
 
 

@@ -1,0 +1,116 @@
+"""The groups service without Qt: consumer-protocol groups on Kafka 4.1 (KIP-848) listed and described as the cluster
+reports them; a reset of such an active group refused; refusals of deletes said in one sentence."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+from confluent_kafka import Consumer
+
+from tests.components.process import wait_until
+from tests.engine.test_groups_clients import MemberProcess
+from tests.workbench.groups_setup import commit, create_topics, produce
+from workbench.errors import WorkbenchError
+from workbench.services.admin import AdminService
+from workbench.services.connection import ConnectionSpec
+from workbench.services.group_model import GroupDetail, GroupSummary
+from workbench.services.groups import GroupsService
+from workbench.services.reset_plan import ResetPlan, Scope, Strategy
+
+pytestmark = pytest.mark.slow
+
+
+def service(cluster: Any) -> GroupsService:
+    return GroupsService(AdminService(ConnectionSpec(cluster.name, cluster.bootstrap), 20))
+
+
+def overview(cluster: Any, group: str) -> tuple[GroupSummary, GroupDetail, ResetPlan]:
+    async def run() -> tuple[GroupSummary, GroupDetail, ResetPlan]:
+        svc = service(cluster)
+        listed = [g for g in await svc.list_groups() if g.group_id == group]
+        assert listed, f"{group} is not listed"
+        detail = await svc.describe_group(group)
+        plan = await svc.plan(group, Strategy("to-earliest"), Scope.all())
+        return listed[0], detail, plan
+    return asyncio.run(run())
+
+
+def test_consumer_protocol_group_on_kafka_4(kafka_kraft: Any) -> None:
+    sfx = uuid.uuid4().hex[:8]
+    topic, group = f"kip848-{sfx}", f"kip848-g-{sfx}"
+    bs = kafka_kraft.bootstrap
+    create_topics(bs, {topic: 2})
+    for p in range(2):
+        produce(bs, topic, p, 3)
+    consumer = Consumer({"bootstrap.servers": bs, "group.id": group, "group.protocol": "consumer",
+                         "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    try:
+        consumer.subscribe([topic])
+        seen = 0
+        for _ in range(120):
+            msg = consumer.poll(0.5)
+            if msg is not None and msg.error() is None:
+                seen += 1
+                consumer.commit(message=msg, asynchronous=False)
+            if seen == 6:
+                break
+        assert seen == 6
+        summary, detail, plan = overview(kafka_kraft, group)
+        assert (summary.type, summary.protocol_type, summary.state, summary.members, summary.lag) == \
+            ("consumer", "consumer", "Stable", 1, 0)
+        assert summary.assignor  # the broker's assignor (uniform or range)
+        [member] = detail.members
+        assert member.assignment == ((topic, 0), (topic, 1))
+        assert [(p.committed, p.lag) for p in detail.partitions] == [(3, 0), (3, 0)]
+        assert plan.refusal == (f"Assignments can only be reset if the group '{group}' is inactive, but the current "
+                                "state is Stable.")
+    finally:
+        consumer.close()
+    wait_until(lambda: overview(kafka_kraft, group)[0].state == "Empty", 60, "the group to be Empty after close")
+    summary, detail, plan = overview(kafka_kraft, group)
+    assert summary.type == "consumer" and not detail.members and not plan.refusal
+    assert [(r.current, r.new) for r in plan.rows] == [(3, 0), (3, 0)]
+
+
+def test_deletes_of_an_active_group_are_refused_in_one_sentence(engine_factory: Any) -> None:
+    from tests.engine.test_groups_clients import GROUP_OVERRIDES
+
+    eng = engine_factory(**GROUP_OVERRIDES)
+    topic, group = "del-t", "del-g"
+    create_topics(eng.bootstrap, {topic: 1})
+    produce(eng.bootstrap, topic, 0, 2)
+    member = MemberProcess("confluent", eng.bootstrap, topic, group)
+    try:
+        wait_until(lambda: len(member.committed) >= 2, 60, "the member to commit")
+
+        async def attempt(what: str) -> str:
+            svc = service(eng)
+            try:
+                if what == "group":
+                    await svc.delete_group(group)
+                else:
+                    await svc.delete_offsets(group, topic)
+            except WorkbenchError as exc:
+                return exc.problem.sentence
+            return "deleted"
+        assert asyncio.run(attempt("group")) == \
+            "Deleting group del-g: the group still has active members: stop them first (NON_EMPTY_GROUP)."
+        assert asyncio.run(attempt("offsets")) == (
+            "Deleting the offsets of group del-g for partition 0 of del-t: the group's members are subscribed to the "
+            "topic: stop them first (GROUP_SUBSCRIBED_TO_TOPIC).")
+        member.terminate()
+    finally:
+        member.close()
+    commit(eng.bootstrap, "other", {(topic, 0): (1, "")})
+
+    async def read_only() -> str:
+        svc = GroupsService(AdminService(ConnectionSpec("ro", eng.bootstrap, read_only=True), 20))
+        try:
+            await svc.delete_group("other")
+        except WorkbenchError as exc:
+            return exc.problem.sentence
+        return "deleted"
+    assert asyncio.run(read_only()) == "The profile ro is read-only: deleting a consumer group is not allowed."
