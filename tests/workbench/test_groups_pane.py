@@ -104,7 +104,7 @@ def test_groups_list_members_and_partitions(qtbot: QtBot, qtmodeltester: Any, wi
         assert m.client_id == "rdkafka" and m.assignment == ((topic, 0), (topic, 1)) and m.member_id
         assert [(p.partition, p.committed, p.log_end, p.lag, p.member_id) for p in pane.partition_model.rows] == \
             [(0, 10, 10, 0, m.member_id), (1, 10, 10, 0, m.member_id)]
-        assert "Stable" in pane.facts.text() and "1 member(s)" in pane.facts.text()
+        assert pane.facts.text().startswith("Stable classic group") and "members: 1" in pane.facts.text()
 
         select(qtbot, pane, idle)
         assert not pane.member_model.rows
@@ -147,7 +147,7 @@ def test_reset_preview_export_apply_then_undo_restores_exactly(qtbot: QtBot, win
     assert pane.tabs.currentWidget() is panel
     assert [(r.partition, r.current, r.new, r.reread, r.skipped) for r in panel.model.rows] == \
         [(0, 8, 3, 5, 0), (1, 6, 3, 3, 0)]
-    assert "8 messages read again, 0 skipped" in panel.summary.text()
+    assert "2 of 2 partitions would change, 8 messages read again, 0 skipped" in panel.summary.text()
     command = panel.command.toPlainText()
     assert command == (f"kafka-consumer-groups.sh --bootstrap-server {eng.bootstrap} --group {group} "
                        f"--reset-offsets --topic {topic} --to-offset 3 --dry-run")

@@ -30,8 +30,9 @@ from workbench.errors import WorkbenchError
 from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
 from workbench.services.groups import GroupsService
+from workbench.services.reset_formats import PlanError, format_datetime, parse_csv
 from workbench.services.reset_plan import STRATEGIES as STRATEGY_KINDS
-from workbench.services.reset_plan import PlanError, Scope, Strategy, command_args, format_datetime, parse_csv
+from workbench.services.reset_plan import Scope, Strategy, command_args
 
 pytestmark = pytest.mark.slow
 MINUTE = 60_000

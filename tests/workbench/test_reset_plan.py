@@ -8,20 +8,15 @@ import datetime as dt
 import pytest
 
 from workbench.services.group_model import Committed
-from workbench.services.reset_plan import (
+from workbench.services.reset_formats import (
     PlanError,
-    Scope,
-    Strategy,
-    build_plan,
     format_datetime,
     parse_csv,
     parse_datetime,
     parse_duration_ms,
-    refusal,
-    targets,
     to_csv,
-    undo_plan,
 )
+from workbench.services.reset_plan import Scope, Strategy, build_plan, refusal, targets, undo_plan
 
 T0 = 1_700_000_000_000  # 2023-11-14T22:13:20Z
 

@@ -24,7 +24,8 @@ from workbench.panes.groups import GroupsPane
 from workbench.services.group_model import GroupDetail, GroupSummary
 from workbench.services.groups import AppliedReset, GroupsService
 from workbench.services.lag_history import LagHistory
-from workbench.services.reset_plan import PlanError, ResetPlan, Scope, Strategy, parse_csv
+from workbench.services.reset_formats import PlanError, parse_csv
+from workbench.services.reset_plan import ResetPlan, Scope, Strategy
 from workbench.session import Session
 from workbench.store import Store
 from workbench.ui.tasks import TaskRunner

@@ -8,6 +8,8 @@ rows in the list's viewport (when the pane is visible) and the selected group.
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -35,12 +37,9 @@ from workbench.ui.groups_models import (
     num,
     sorting_proxy,
 )
-from workbench.ui.lag_chart import LagChart
+from workbench.ui.lag_chart import LagPanel
 from workbench.ui.reset_panel import ResetPanel
 from workbench.ui.widgets import ProblemBanner, TypedConfirmDialog
-
-LAG_SPANS = (("Last 15 minutes", 900), ("Last hour", 3600), ("Last 6 hours", 6 * 3600), ("Last day", 86400),
-             ("Last week", 7 * 86400))
 
 
 def table(proxy: QSortFilterProxyModel, name: str) -> QTableView:
@@ -52,6 +51,7 @@ def table(proxy: QSortFilterProxyModel, name: str) -> QTableView:
     view.verticalHeader().hide()
     view.verticalHeader().setDefaultSectionSize(22)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
     view.horizontalHeader().setStretchLastSection(True)
     return view
 
@@ -91,8 +91,6 @@ class GroupsPane(QWidget):
         self.proxy = sorting_proxy(self.model)
         self.table = table(self.proxy, "groups")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        self.table.horizontalHeader().setStretchLastSection(False)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.search.textChanged.connect(self._filter)
         self.count_label = QLabel("")
@@ -131,13 +129,9 @@ class GroupsPane(QWidget):
         self.undo_button.setToolTip("Preview the offsets this reset replaced, then apply them back.")
         self.undo_button.clicked.connect(self._ask_undo)
         self.history_note = QLabel("Resets applied from this app to this group; undo puts the replaced offsets back.")
-        self.chart = LagChart()
-        self.lag_span = QComboBox()
-        for label, seconds in LAG_SPANS:
-            self.lag_span.addItem(label, seconds)
-        self.lag_span.setCurrentIndex(1)
-        self.lag_span.currentIndexChanged.connect(lambda _i: self.lag_span_changed.emit(self.span_s))
-        self.lag_note = QLabel("")
+        self.lag = LagPanel()
+        self.chart = self.lag.chart
+        self.lag.span_changed.connect(self.lag_span_changed)
 
         left = QWidget()
         lv = QVBoxLayout(left)
@@ -159,14 +153,7 @@ class GroupsPane(QWidget):
         self.tabs.addTab(self._page(self.members_view, [self.members_note]), "Members")
         self.tabs.addTab(self.reset, "Reset offsets")
         self.tabs.addTab(self._page(self.history_view, [self.history_note, self.undo_button]), "History")
-        lag_page = QWidget()
-        lp = QVBoxLayout(lag_page)
-        lrow = QHBoxLayout()
-        lrow.addWidget(self.lag_note, 1)
-        lrow.addWidget(self.lag_span)
-        lp.addLayout(lrow)
-        lp.addWidget(self.chart, 1)
-        self.tabs.addTab(lag_page, "Lag")
+        self.tabs.addTab(self.lag, "Lag")
         right = QWidget()
         rv = QVBoxLayout(right)
         rv.setContentsMargins(0, 0, 0, 0)
@@ -176,7 +163,7 @@ class GroupsPane(QWidget):
         split = QSplitter()
         split.addWidget(left)
         split.addWidget(right)
-        split.setSizes([560, 800])
+        split.setSizes([620, 780])
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
@@ -197,7 +184,7 @@ class GroupsPane(QWidget):
 
     @property
     def span_s(self) -> int:
-        return int(self.lag_span.currentData())
+        return self.lag.span_s
 
     # -- data in -----------------------------------------------------------------------------
 
@@ -212,6 +199,8 @@ class GroupsPane(QWidget):
 
     def update_lags(self, lags: dict[str, int | None]) -> None:
         self.model.update_lags(lags)
+        if self.detail is not None and self.current in lags and lags[self.current] is not None:
+            self._show_facts(dataclasses.replace(self.detail.summary, lag=lags[self.current]))
         self.shown.emit("lags")
 
     def set_pinned(self, pinned: frozenset[str]) -> None:
@@ -225,10 +214,7 @@ class GroupsPane(QWidget):
         self.detail = detail
         s = detail.summary
         self.title.setText(s.group_id)
-        kind = " ".join(x for x in (s.type, "group") if x) if s.type else "group"
-        self.facts.setText(f"{s.state} {kind}, protocol type {s.protocol_type or '(offsets only)'}, "
-                           f"assignor {s.assignor or '–'}, {num(s.members)} member(s), total lag {num(s.lag)}, "
-                           f"coordinator {s.coordinator or '–'}.")
+        self._show_facts(s)
         self.partition_model.set_rows(detail.partitions)
         self.member_model.set_rows(detail.members)
         self.members_note.setText("No active members: offsets may be reset." if not detail.members else
@@ -240,6 +226,13 @@ class GroupsPane(QWidget):
         self._update_actions()
         self.shown.emit("group")
 
+    def _show_facts(self, s: GroupSummary) -> None:
+        kind = f"{s.type} group" if s.type else "group"
+        protocol = s.protocol_type or "none (the group only commits offsets)"
+        self.facts.setText(f"{s.state} {kind}  ·  protocol type: {protocol}  ·  assignor: {s.assignor or 'none'}  ·  "
+                           f"members: {num(s.members)}  ·  total lag: {num(s.lag)}  ·  coordinator: "
+                           f"{s.coordinator or 'unknown'}")
+
     def show_history(self, group: str, records: list[ResetRecord]) -> None:
         if group != self.current:
             return
@@ -250,9 +243,7 @@ class GroupsPane(QWidget):
     def show_lag(self, group: str, points: list[tuple[int, int]], interval_s: float, retention_h: float) -> None:
         if group != self.current:
             return
-        self.chart.show_points(group, points, self.span_s)
-        every = f"every {interval_s:g} s" if interval_s > 0 else "never (sampling is off in the settings)"
-        self.lag_note.setText(f"Sampled {every} while the group is on screen or pinned; kept {retention_h:g} h.")
+        self.lag.show_lag(group, points, interval_s, retention_h)
         self.shown.emit("lag")
 
     def show_plan(self, plan: ResetPlan, command: str) -> None:
@@ -294,7 +285,7 @@ class GroupsPane(QWidget):
         self.member_model.set_rows([])
         self.history_model.set_rows([])
         self.reset.set_group("", [], self.read_only)
-        self.chart.show_points("", [], self.span_s)
+        self.lag.clear()
         self._update_actions()
 
     def select(self, group: str) -> bool:

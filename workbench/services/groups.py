@@ -1,6 +1,6 @@
 """Consumer groups: list, describe, lag, offset reset plans (make, apply, undo), delete a group or its offsets.
 
-Theory of operation: groups are listed with ListGroups sent to every broker (wire.py),
+Theory of operation: groups are listed with ListGroups sent to every broker (group_wire.py),
 because only that request says each group's protocol type and, on Kafka 3.7+, its type
 (classic or consumer); DescribeGroups / ConsumerGroupDescribe (librdkafka's
 describe_consumer_groups) add assignor, members and coordinator. Committed offsets and
@@ -10,7 +10,7 @@ the GUI thread only receives the result. Resets follow reset_plan.py: `plan` gat
 what the cluster knows and lets the pure planner decide; `apply` checks the group is
 still inactive, reads the offsets it is about to replace and returns them so the caller
 can keep them for undo. OffsetDelete, which AdminClient lacks, goes to the group's
-coordinator through wire.py.
+coordinator through group_wire.py.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicP
 from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 
 from workbench.errors import WorkbenchError, describe, kafka_error
-from workbench.services import wire
+from workbench.services import group_wire
 from workbench.services.admin import TRANSIENT, AdminService
 from workbench.services.group_model import (
     Committed,
@@ -34,9 +34,9 @@ from workbench.services.group_model import (
     MemberInfo,
     PartitionLag,
 )
+from workbench.services.reset_formats import PlanError
 from workbench.services.reset_plan import (
     TP,
-    PlanError,
     ResetPlan,
     Scope,
     Strategy,
@@ -48,7 +48,6 @@ from workbench.services.reset_plan import (
 from workbench.services.threads import EXECUTOR
 
 R = TypeVar("R")
-LIST_GROUPS, OFFSET_DELETE = 16, 47
 # librdkafka's names for the group states -> Kafka's (ConsumerGroupState.toString)
 STATE_NAMES = {"UNKNOWN": "Unknown", "PREPARING_REBALANCING": "PreparingRebalance",
                "COMPLETING_REBALANCING": "CompletingRebalance", "STABLE": "Stable", "DEAD": "Dead", "EMPTY": "Empty"}
@@ -64,25 +63,11 @@ class AppliedReset:
     failures: list[str]
 
 
-def _preload() -> None:
-    from kio.index import load_request_schema, load_response_schema
-    from kio.serial import entity_reader, entity_writer
-
-    for key, versions in ((LIST_GROUPS, range(6)), (OFFSET_DELETE, (0,))):
-        for v in versions:
-            req, resp = load_request_schema(key, v), load_response_schema(key, v)
-            entity_writer(req)
-            entity_writer(req.__header_schema__)
-            entity_reader(resp)
-            entity_reader(resp.__header_schema__)
-
-
 class GroupsService:
     def __init__(self, admin: AdminService) -> None:
         self.admin = admin
         self.spec = admin.spec
         self.timeout = admin.timeout
-        self._preloaded: asyncio.Future[None] | None = None
 
     # -- plumbing --------------------------------------------------------------------------
 
@@ -94,12 +79,6 @@ class GroupsService:
         """Blocking work (waiting on librdkafka futures, folding results) in the worker threads, bounded."""
         loop = asyncio.get_running_loop()
         return await asyncio.wait_for(loop.run_in_executor(EXECUTOR, fn, *args), 3 * self.timeout + 1.0)
-
-    async def _schemas(self) -> None:
-        await wire.ensure_preloaded()
-        if self._preloaded is None or (self._preloaded.done() and self._preloaded.exception() is not None):
-            self._preloaded = asyncio.ensure_future(asyncio.get_running_loop().run_in_executor(EXECUTOR, _preload))
-        await asyncio.shield(self._preloaded)
 
     def _result(self, fut: Any) -> Any:
         return fut.result(timeout=self.timeout + 1.0)
@@ -161,22 +140,15 @@ class GroupsService:
         return await self.admin._guard("reading the lag of consumer groups", self._thread(self._lags_blocking,
                                                                                           list(groups)))
 
-    async def _list_at(self, host: str, port: int, states: tuple[str, ...] = ()) -> list[Any]:
-        def body(version: int) -> dict[str, Any]:
-            return {"states_filter": states, "types_filter": ()}
-        resp = await wire.request_with_versions(self.spec, host, port, self.timeout, LIST_GROUPS, 0, 5, body)
-        if int(resp.error_code) != 0:
-            raise kafka_error(resp.error_code.name, f"listing the groups of {host}:{port}")
-        return list(resp.groups)
-
     async def list_groups(self) -> list[GroupSummary]:
         """Every group the brokers list, described where it is a consumer group, with its total lag."""
         async def work() -> list[GroupSummary]:
-            await self._schemas()
             md = await self.admin._cluster_metadata()
             brokers = sorted(md.brokers.values(), key=lambda b: b.id)
             listed: dict[str, Any] = {}
-            for answer in await asyncio.gather(*(self._list_at(b.host, b.port) for b in brokers)):
+            answers = await asyncio.gather(*(group_wire.list_groups(self.spec, b.host, b.port, self.timeout)
+                                             for b in brokers))
+            for answer in answers:
                 for g in answer:
                     listed.setdefault(str(g.group_id), g)
             names = sorted(listed)
@@ -230,8 +202,7 @@ class GroupsService:
         d = await self._description(group)
         state = _state(d)
         if state == "Unknown" and d.coordinator is not None:
-            await self._schemas()
-            for g in await self._list_at(d.coordinator.host, d.coordinator.port):
+            for g in await group_wire.list_groups(self.spec, d.coordinator.host, d.coordinator.port, self.timeout):
                 listed_state = str(getattr(g, "group_state", "") or "")
                 if str(g.group_id) == group and listed_state:
                     return listed_state
@@ -373,30 +344,10 @@ class GroupsService:
         return await self.admin._guard(f"deleting the offsets of group {group} for {topic}", work())
 
     async def _delete_offsets(self, group: str, parts: list[TP]) -> list[TP]:
-        await self._schemas()
         d = await self._description(group)
         if d.coordinator is None:
-            raise kafka_error("COORDINATOR_NOT_AVAILABLE")
-        by_topic: dict[str, list[int]] = {}
-        for t, p in parts:
-            by_topic.setdefault(t, []).append(p)
-
-        def body(version: int) -> dict[str, Any]:
-            topic_cls = wire.nested_request_type(OFFSET_DELETE, version, "OffsetDeleteRequestTopic")
-            part_cls = wire.nested_request_type(OFFSET_DELETE, version, "OffsetDeleteRequestPartition")
-            return {"group_id": group, "topics": tuple(
-                topic_cls(name=t, partitions=tuple(part_cls(partition_index=p) for p in sorted(ps)))
-                for t, ps in sorted(by_topic.items()))}
-        resp = await wire.request_with_versions(self.spec, d.coordinator.host, d.coordinator.port, self.timeout,
-                                                OFFSET_DELETE, 0, 0, body)
-        if int(resp.error_code) != 0:
-            raise kafka_error(resp.error_code.name, f"deleting the offsets of group {group}")
-        failed = [(str(t.name), int(p.partition_index), p.error_code.name) for t in resp.topics for p in t.partitions
-                  if int(p.error_code) != 0]
-        if failed:
-            t, p, name = failed[0]
-            more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
-            raise kafka_error(name, f"deleting the offsets of group {group} for partition {p} of {t}{more}")
+            raise kafka_error("COORDINATOR_NOT_AVAILABLE", f"deleting the offsets of group {group}")
+        await group_wire.offset_delete(self.spec, d.coordinator.host, d.coordinator.port, self.timeout, group, parts)
         return sorted(parts)
 
 

@@ -92,13 +92,14 @@ class GroupTableModel(RecordTableModel[GroupSummary]):
     columns = (
         Column("Group", lambda g: g.group_id),
         Column("State", lambda g: g.state or "–"),
+        Column("Members", lambda g: num(g.members), lambda g: g.members, numeric=True),
+        Column("Lag", lambda g: num(g.lag), lambda g: g.lag, numeric=True),
         Column("Type", lambda g: g.type or "–"),
         Column("Protocol type", lambda g: g.protocol_type or "(offsets only)"),
         Column("Assignor", lambda g: g.assignor or "–"),
-        Column("Members", lambda g: num(g.members), lambda g: g.members, numeric=True),
-        Column("Lag", lambda g: num(g.lag), lambda g: g.lag, numeric=True),
         Column("Coordinator", lambda g: g.coordinator or "–"),
     )
+    LAG_COLUMN = 3
 
     def __init__(self) -> None:
         super().__init__()
@@ -113,7 +114,7 @@ class GroupTableModel(RecordTableModel[GroupSummary]):
         """New total lags from the sampler, without resetting the model (selection and scroll stay)."""
         import dataclasses
 
-        col = 6
+        col = self.LAG_COLUMN
         for row, g in enumerate(self.rows):
             if g.group_id in lags and lags[g.group_id] is not None and lags[g.group_id] != g.lag:
                 self.rows[row] = dataclasses.replace(g, lag=lags[g.group_id])

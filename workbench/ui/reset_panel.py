@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QTableView,
     QVBoxLayout,
@@ -31,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from workbench.errors import Problem
-from workbench.services.reset_plan import PlanError, ResetPlan, Scope, Strategy, format_datetime, parse_datetime
+from workbench.services.reset_formats import PlanError, format_datetime, parse_datetime
+from workbench.services.reset_plan import ResetPlan, Scope, Strategy
 from workbench.ui.groups_models import PlanModel, sorting_proxy
 from workbench.ui.widgets import ProblemBanner, TypedConfirmDialog
 
@@ -125,10 +127,13 @@ class ResetPanel(QWidget):
         self.apply_button.clicked.connect(self.ask_apply)
 
         form = QFormLayout()
+        for combo in (self.scope_kind, self.strategy):
+            combo.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
         scope_row = QHBoxLayout()
         scope_row.addWidget(self.scope_kind)
-        scope_row.addWidget(self.topic, 1)
+        scope_row.addWidget(self.topic, 3)
         scope_row.addWidget(self.partitions)
+        scope_row.addStretch(1)
         form.addRow("Scope", scope_row)
         strategy_row = QHBoxLayout()
         strategy_row.addWidget(self.strategy)
@@ -178,20 +183,25 @@ class ResetPanel(QWidget):
         self.plan = plan
         self.model.set_rows(plan.rows)
         self.command.setPlainText(command)
-        what = "Undo" if plan.undo_of is not None else "Reset"
         n = len(plan.rows)
         if not n:
-            self.summary.setText(f"{what} of {plan.group}: no partition in scope (the group has no committed offsets "
+            self.summary.setText(f"Plan for {plan.group}: no partition in scope (the group has no committed offsets "
                                  "there).")
         else:
-            parts = [f"{plan.changes} of {n} partition{'s' if n != 1 else ''} change"]
-            parts.append(f"{plan.reread:,} message{'s' if plan.reread != 1 else ''} read again")
-            parts.append(f"{plan.skipped:,} skipped")
+            parts = [f"{plan.changes} of {n} partition{'s' if n != 1 else ''} would change",
+                     f"{plan.reread:,} message{'s' if plan.reread != 1 else ''} read again",
+                     f"{plan.skipped:,} skipped"]
             if plan.removals:
                 parts.append(f"{len(plan.removals)} commit(s) removed")
-            self.summary.setText(f"{what} of {plan.group} ({plan.description}): " + ", ".join(parts) + ".")
+            looked_up = f" Offsets found for {format_datetime(plan.timestamp_ms)}." if plan.timestamp_ms is not None \
+                else ""
+            self.summary.setText(f"Plan for {plan.group} ({plan.description}): " + ", ".join(parts) +
+                                 f". Nothing has changed yet.{looked_up}")
         if plan.refusal:
             self.banner.show_note(plan.refusal, "warning")
+        elif plan.undo_of is not None:
+            self.banner.show_note(f"This plan undoes reset #{plan.undo_of}: it puts back the offsets (and metadata) "
+                                  "that reset replaced. The form above is not used for it.")
         else:
             self.banner.clear()
         self._update_actions()
