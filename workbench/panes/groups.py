@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 
-from PySide6.QtCore import QModelIndex, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -34,6 +34,7 @@ from workbench.ui.groups_models import (
     HistoryModel,
     MemberModel,
     PartitionLagModel,
+    RecordProxy,
     num,
     sorting_proxy,
 )
@@ -42,7 +43,7 @@ from workbench.ui.reset_panel import ResetPanel
 from workbench.ui.widgets import ProblemBanner, TypedConfirmDialog
 
 
-def table(proxy: QSortFilterProxyModel, name: str) -> QTableView:
+def table(proxy: RecordProxy, name: str) -> QTableView:
     view = QTableView()
     view.setObjectName(name)
     view.setModel(proxy)
@@ -52,6 +53,7 @@ def table(proxy: QSortFilterProxyModel, name: str) -> QTableView:
     view.verticalHeader().setDefaultSectionSize(22)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setResizeContentsPrecision(200)  # size columns by the first 200 rows, not all
     view.horizontalHeader().setStretchLastSection(True)
     return view
 
@@ -91,6 +93,11 @@ class GroupsPane(QWidget):
         self.proxy = sorting_proxy(self.model)
         self.table = table(self.proxy, "groups")
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        # the list's lag column changes every sampler tick: sizing columns to their contents would then ask the
+        # model for every row's data on every tick, so the columns are sized once per listing instead
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        for col, width in enumerate((200, 110, 70, 80, 70, 110, 80, 170)):
+            self.table.setColumnWidth(col, width)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.search.textChanged.connect(self._filter)
         self.count_label = QLabel("")
@@ -192,6 +199,7 @@ class GroupsPane(QWidget):
         self.banner.clear()
         selected = self.current
         self.model.set_rows(groups)
+        self.table.resizeColumnToContents(0)
         self._update_count()
         if selected is not None and not self.select(selected):
             self._forget_group()
@@ -315,7 +323,7 @@ class GroupsPane(QWidget):
     # -- intents out ---------------------------------------------------------------------------
 
     def _filter(self, text: str) -> None:
-        self.proxy.setFilterFixedString(text.strip())
+        self.proxy.set_query(text)
         self._update_count()
         self.shown.emit("filter")
 
