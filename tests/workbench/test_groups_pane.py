@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from confluent_kafka import Consumer
 from confluent_kafka.admin import AdminClient
+from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from tests.components.engine_proc import EngineProcess
@@ -116,6 +117,11 @@ def test_groups_list_members_and_partitions(qtbot: QtBot, qtmodeltester: Any, wi
         assert [pane.proxy.index(r, 0).data() for r in range(pane.proxy.rowCount())] == [idle]
         assert pane.count_label.text().endswith(f"of {len(pane.model.rows)} groups")
         pane.search.clear()
+        pane.table.sortByColumn(3, Qt.SortOrder.DescendingOrder)  # by lag, largest first
+        lags = [pane.model.rows[pane.proxy.mapToSource(pane.proxy.index(r, 0)).row()].lag
+                for r in range(pane.proxy.rowCount())]
+        assert lags == sorted(lags, key=lambda v: -1 if v is None else v, reverse=True) and lags[0] is not None
+        assert pane.current == idle, "sorting keeps the selection"
 
         wait_shown(qtbot, pane, "plan", action=pane.reset.request_plan)  # all topics, to earliest
         pane.pin_button.click()
@@ -221,6 +227,27 @@ def test_undo_removes_commits_the_reset_created(qtbot: QtBot, window: MainWindow
     with qtbot.waitSignal(pane.shown, timeout=WAIT, check_params_cb=lambda w: w == "applied"):
         confirm(panel.ask_apply(), group)
     assert committed(eng.bootstrap, group) == {(topic, 0): (0, "")}
+
+
+def test_import_csv_in_kafkas_format(qtbot: QtBot, window: MainWindow, eng: EngineProcess, tmp_path: Path) -> None:
+    topic, group = names()
+    create_topics(eng.bootstrap, {topic: 2})
+    for p in range(2):
+        produce(eng.bootstrap, topic, p, 12)
+    commit(eng.bootstrap, group, {(topic, 0): (5, ""), (topic, 1): (5, "")})
+    pane = open_groups(qtbot, window, eng)
+    select(qtbot, pane, group)
+    bad = tmp_path / "bad.csv"
+    bad.write_text(f"{topic};0;2\n")
+    wait_shown(qtbot, pane, "plan-problem", action=lambda: window.groups_ctl.import_plan(group, str(bad)))
+    assert pane.reset.banner.text.startswith("Line 1 of the file is not topic,partition,offset")
+    good = tmp_path / "good.csv"
+    good.write_text(f"{topic},0,2\n{topic},1,99\n")
+    wait_shown(qtbot, pane, "plan", action=lambda: window.groups_ctl.import_plan(group, str(good)))
+    assert pane.reset.strategy.currentData() == "from-file" and "2 partition(s)" in pane.reset.file_label.text()
+    assert [(r.partition, r.new, r.note) for r in pane.reset.model.rows] == \
+        [(0, 2, ""), (1, 12, "99 is above the log end offset: clamped to 12")]
+    assert pane.reset.command.toPlainText().endswith(f"--reset-offsets --from-file {good} --dry-run")
 
 
 def test_active_group_is_refused_with_kafkas_reason(qtbot: QtBot, window: MainWindow, eng: EngineProcess) -> None:

@@ -306,10 +306,10 @@ class GroupsPane(QWidget):
         return False
 
     def groups_on_screen(self) -> list[str]:
-        """The groups in the list's visible rows (none when the pane is hidden), and the selected one."""
+        """The selected group and those in the list's visible rows; none while the pane is hidden."""
+        if self.visibleRegion().isEmpty():
+            return []
         out: list[str] = [self.current] if self.current else []
-        if self.visibleRegion().isEmpty() or self.proxy.rowCount() == 0:
-            return out
         viewport = self.table.viewport()
         first = max(0, self.table.rowAt(0))
         last = self.table.rowAt(viewport.height() - 1)
