@@ -149,12 +149,13 @@ class GroupsController(Controller):
                                         plan.command_text(session.spec.bootstrap, execute=True), applied.rows,
                                         plan.undo_of)
             what = f"Undid reset #{plan.undo_of} of" if plan.undo_of is not None else "Reset"
-            self.status.inform(f"{what} {len(applied.rows)} partition(s) of group {plan.group}.")
+            said = f"{what} {len(applied.rows)} partition(s) of group {plan.group}."
+            self.status.inform(said)
             if applied.failures:
                 self.status.report(Problem("kafka", f"{len(applied.failures)} partition(s) of {plan.group} were not "
                                                     f"reset: {applied.failures[0]}", "\n".join(applied.failures)))
             self.plan = None
-            self.pane.reset.clear_plan()
+            self.pane.reset.show_applied(f"{said} The offsets it replaced are kept: the History tab can undo it.")
             self.load_group(plan.group)
             self.pane.shown.emit("applied")
         self.tasks.run(f"resetting the offsets of {plan.group}", service.apply(plan), done,

@@ -52,6 +52,9 @@ R = TypeVar("R")
 STATE_NAMES = {"UNKNOWN": "Unknown", "PREPARING_REBALANCING": "PreparingRebalance",
                "COMPLETING_REBALANCING": "CompletingRebalance", "STABLE": "Stable", "DEAD": "Dead", "EMPTY": "Empty"}
 DESCRIBABLE_TYPES = ("", "classic", "consumer")
+# the list computes the lag of this many groups at most (one OffsetFetch each); the sampler fills in the lag of the
+# others as they come on screen
+LAG_AT_LIST = 1000
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,7 +158,7 @@ class GroupsService:
             consumer = [n for n in names if getattr(listed[n], "group_type", "").lower() in DESCRIBABLE_TYPES
                         and listed[n].protocol_type in ("consumer", "")]
             described = await self._describe_many(consumer)
-            lags = await self._thread(self._lags_blocking, consumer) if consumer else {}
+            lags = await self._thread(self._lags_blocking, consumer[:LAG_AT_LIST]) if consumer else {}
             out = []
             for n in names:
                 g = listed[n]

@@ -209,6 +209,11 @@ class ResetPanel(QWidget):
     def show_problem(self, problem: Problem) -> None:
         self.banner.show_problem(problem)
 
+    def show_applied(self, text: str) -> None:
+        """After an apply: the plan is spent; say what happened and where to undo it."""
+        self.clear_plan()
+        self.summary.setText(text)
+
     def clear_plan(self) -> None:
         self.plan = None
         self.model.set_rows([])
@@ -278,7 +283,10 @@ class ResetPanel(QWidget):
     def _ask_export(self) -> None:
         if self.plan is None:
             return
-        path, _filter = QFileDialog.getSaveFileName(self, "Export the plan", f"{self.plan.group}-reset.csv",
+        plan = self.plan
+        name = f"undo-{plan.undo_of}.csv" if plan.undo_of is not None else \
+            (plan.strategy.file_name if plan.strategy.kind == "from-file" else f"{plan.group}-reset.csv")
+        path, _filter = QFileDialog.getSaveFileName(self, "Export the plan (Kafka's CSV format)", name,
                                                     "CSV (*.csv)")
         if path:
             self.export_requested.emit(path)
