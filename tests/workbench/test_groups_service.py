@@ -1,5 +1,6 @@
 """The groups service without Qt: consumer-protocol groups on Kafka 4.1 (KIP-848) listed and described as the cluster
-reports them; a reset of such an active group refused; refusals of deletes said in one sentence."""
+reports them; a reset of such an active group refused; refusals of deletes said in one sentence; lag history and
+reset records in the store."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
 from workbench.services.group_model import GroupDetail, GroupSummary
 from workbench.services.groups import GroupsService
+from workbench.services.lag_history import LagHistory
 from workbench.services.reset_plan import ResetPlan, Scope, Strategy
+from workbench.store import Store
 
 pytestmark = pytest.mark.slow
 
@@ -114,3 +117,32 @@ def test_deletes_of_an_active_group_are_refused_in_one_sentence(engine_factory: 
             return exc.problem.sentence
         return "deleted"
     assert asyncio.run(read_only()) == "The profile ro is read-only: deleting a consumer group is not allowed."
+
+
+def test_lag_history_and_reset_records_in_the_store(store: Store) -> None:
+    history = LagHistory(store.path)
+
+    async def run() -> tuple[list[tuple[int, int]], list[tuple[int, int]], int, list[tuple[int, int]]]:
+        for ts, lag in ((1000, 5), (2000, 7), (3000, None), (4000, 9)):
+            await history.record("c", ts, {"g": lag, "h": 1})
+        await history.record("other", 2500, {"g": 100})
+        everything = await history.series("c", "g")
+        recent = await history.series("c", "g", since=2000)
+        gone = await history.prune(before=2500)
+        return everything, recent, gone, await history.series("c", "g")
+    try:
+        everything, recent, gone, left = asyncio.run(run())
+    finally:
+        history.close()
+    assert everything == [(1000, 5), (2000, 7), (4000, 9)]  # unknown lag is not a sample
+    assert recent == [(2000, 7), (4000, 9)]
+    assert gone == 4 and left == [(4000, 9)]  # g and h at 1000 and 2000 went; other's 2500 stays
+    first = store.record_reset("c", "g", 10, "to the earliest offset, t", "cmd", [("t", 0, 5, "m", 3, 0)])
+    undo = store.record_reset("c", "g", 20, "undo of reset #1", "cmd2", [("t", 0, 0, "", None, 5)], undo_of=first)
+    newest, oldest = store.resets("c", "g")
+    assert (newest.id, newest.undo_of, oldest.id, oldest.undone_by) == (undo, first, first, undo)
+    assert oldest.rows == (("t", 0, 5, "m", 3, 0),) and store.resets("c", "h") == []
+    store.set_pinned("c", "g", True)
+    store.set_pinned("c", "h", True)
+    store.set_pinned("c", "h", False)
+    assert store.pinned_groups("c") == {"g"} and store.pinned_groups("other") == set()
