@@ -98,6 +98,7 @@ class GroupsPane(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         for col, width in enumerate((200, 110, 70, 80, 70, 110, 80, 170)):
             self.table.setColumnWidth(col, width)
+        self.table.horizontalHeader().setResizeContentsPrecision(50)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
         self.search.textChanged.connect(self._filter)
         self.count_label = QLabel("")

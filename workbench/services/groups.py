@@ -148,46 +148,48 @@ class GroupsService:
         async def work() -> list[GroupSummary]:
             md = await self.admin._cluster_metadata()
             brokers = sorted(md.brokers.values(), key=lambda b: b.id)
-            listed: dict[str, Any] = {}
             answers = await asyncio.gather(*(group_wire.list_groups(self.spec, b.host, b.port, self.timeout)
                                              for b in brokers))
-            for answer in answers:
-                for g in answer:
-                    listed.setdefault(str(g.group_id), g)
-            names = sorted(listed)
-            consumer = [n for n in names if getattr(listed[n], "group_type", "").lower() in DESCRIBABLE_TYPES
-                        and listed[n].protocol_type in ("consumer", "")]
-            described = await self._describe_many(consumer)
-            lags = await self._thread(self._lags_blocking, consumer[:LAG_AT_LIST]) if consumer else {}
-            out = []
-            for n in names:
-                g = listed[n]
-                summary = GroupSummary(n, str(getattr(g, "group_state", "") or ""), str(getattr(g, "group_type", "")
-                                                                                        or "").lower(),
-                                       str(g.protocol_type), lag=lags.get(n))
-                if n in described:
-                    d = described[n]
-                    if isinstance(d, WorkbenchError):
-                        summary = dataclasses.replace(summary, note=f"Could not be described: {d.problem.sentence}")
-                    else:
-                        summary = dataclasses.replace(
-                            d, protocol_type=summary.protocol_type, type=summary.type or d.type, lag=summary.lag,
-                            state=summary.state if d.state == "Unknown" and summary.state else d.state)
-                elif n not in consumer:
-                    kind = summary.type or summary.protocol_type or "unknown"
-                    summary = dataclasses.replace(summary, note=f"Not a consumer group ({kind}): shown as listed.")
-                out.append(summary)
-            return out
+            return await self._thread(self._compose_blocking, answers)
         return await self.admin._guard("listing consumer groups", work())
 
-    async def _describe_many(self, groups: list[str]) -> dict[str, GroupSummary | WorkbenchError]:
+    def _compose_blocking(self, answers: list[list[Any]]) -> list[GroupSummary]:
+        """In a worker thread: the ListGroups answers of every broker, described and with lag, one row per group."""
+        listed: dict[str, Any] = {}
+        for answer in answers:
+            for g in answer:
+                listed.setdefault(str(g.group_id), g)
+        names = sorted(listed)
+        consumer = [n for n in names if str(getattr(listed[n], "group_type", "")).lower() in DESCRIBABLE_TYPES
+                    and listed[n].protocol_type in ("consumer", "")]
+        described = self._describe_blocking(consumer)
+        lags = self._lags_blocking(consumer[:LAG_AT_LIST]) if consumer else {}
+        out = []
+        for n in names:
+            g = listed[n]
+            summary = GroupSummary(n, str(getattr(g, "group_state", "") or ""),
+                                   str(getattr(g, "group_type", "") or "").lower(), str(g.protocol_type),
+                                   lag=lags.get(n))
+            d = described.get(n)
+            if isinstance(d, WorkbenchError):
+                summary = dataclasses.replace(summary, note=f"Could not be described: {d.problem.sentence}")
+            elif d is not None:
+                summary = dataclasses.replace(
+                    d, protocol_type=summary.protocol_type, type=summary.type or d.type, lag=summary.lag,
+                    state=summary.state if d.state == "Unknown" and summary.state else d.state)
+            elif n not in consumer:
+                kind = summary.type or summary.protocol_type or "unknown"
+                summary = dataclasses.replace(summary, note=f"Not a consumer group ({kind}): shown as listed.")
+            out.append(summary)
+        return out
+
+    def _describe_blocking(self, groups: list[str]) -> dict[str, GroupSummary | WorkbenchError]:
         out: dict[str, GroupSummary | WorkbenchError] = {}
         if not groups:
             return out
-        futs = self.admin.client.describe_consumer_groups(groups, **self._kw)
-        for g, fut in futs.items():
+        for g, fut in self.admin.client.describe_consumer_groups(groups, **self._kw).items():
             try:
-                out[g] = _summary(await self.admin._wait(fut))
+                out[g] = _summary(self._result(fut))
             except Exception as exc:
                 p = describe(exc)
                 out[g] = WorkbenchError(p.kind, p.sentence, p.detail)
