@@ -51,7 +51,6 @@ from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
-from workbench.ui import refcounts
 from workbench.ui.profile_dialog import ProfileDialog
 from workbench.ui.tasks import TaskRunner
 from workbench.ui.theme import apply_theme
@@ -66,7 +65,6 @@ class MainWindow(QMainWindow):
 
     def __init__(self, store: Store | None = None, local: LocalBroker | None = None) -> None:
         super().__init__()
-        refcounts.protect()  # PySide6 6.12 loses references to True and None: see ui/refcounts.py
         self.setWindowTitle("Kafka Workbench")
         self.resize(1280, 820)
         self.store = store or Store()

@@ -146,3 +146,27 @@ def test_lag_history_and_reset_records_in_the_store(store: Store) -> None:
     store.set_pinned("c", "h", True)
     store.set_pinned("c", "h", False)
     assert store.pinned_groups("c") == {"g"} and store.pinned_groups("other") == set()
+
+
+def test_lag_of_many_groups_batched_and_per_group_agree(engine_factory: Any) -> None:
+    """Two requests per coordinator (FindCoordinator v4+, OffsetFetch v8+) or, on clusters older than 3.0, one
+    librdkafka request per group: the same lags."""
+    eng = engine_factory()
+    create_topics(eng.bootstrap, {"lagt": 2})
+    for p in range(2):
+        produce(eng.bootstrap, "lagt", p, 10)
+    commit(eng.bootstrap, "a", {("lagt", 0): (4, ""), ("lagt", 1): (10, "")})
+    commit(eng.bootstrap, "b", {("lagt", 1): (1, "")})
+    groups = ["a", "b", "never-committed"]
+    want = {"a": 6, "b": 9, "never-committed": None}
+
+    async def both() -> tuple[dict[str, int | None], dict[str, int | None], Any]:
+        svc = service(eng)
+        batched = await svc.lags(groups)
+        committed = await svc._committed_batched(groups)
+        per_group = await svc._thread(svc._lags_blocking, groups)  # what an old cluster gets
+        return batched, per_group, committed
+    batched, per_group, committed = asyncio.run(both())
+    assert committed is not None, "the engine answers the batched requests"
+    assert committed["a"] == {("lagt", 0): 4, ("lagt", 1): 10}
+    assert batched == per_group == want

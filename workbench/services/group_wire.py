@@ -1,6 +1,8 @@
-"""The two group requests AdminClient does not offer, over wire.py: ListGroups (with protocol type and group type) and
-OffsetDelete. Each goes to one broker: ListGroups to every broker in turn (each lists the groups it coordinates),
-OffsetDelete to the group's coordinator.
+"""Group requests over wire.py, where AdminClient lacks them or makes one request per group: ListGroups (with protocol
+type and group type), OffsetDelete, and for lag of many groups at once a batched FindCoordinator (v4+, KIP-699) and a
+multi-group OffsetFetch (v8+, KIP-709), so a sampler tick costs the cluster two requests per coordinator instead of
+two per group. Each request goes to one broker: ListGroups to every broker in turn (each lists the groups it
+coordinates), OffsetDelete and OffsetFetch to the groups' coordinator, FindCoordinator to any broker.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from workbench.services import wire
 from workbench.services.connection import ConnectionSpec
 from workbench.services.threads import EXECUTOR
 
-LIST_GROUPS, OFFSET_DELETE = 16, 47
+LIST_GROUPS, OFFSET_DELETE, FIND_COORDINATOR, OFFSET_FETCH = 16, 47, 10, 9
+BATCH = 500  # groups per OffsetFetch request
 _preloaded: asyncio.Future[None] | None = None
 
 
@@ -21,7 +24,8 @@ def _preload() -> None:
     from kio.index import load_request_schema, load_response_schema
     from kio.serial import entity_reader, entity_writer
 
-    for key, versions in ((LIST_GROUPS, range(6)), (OFFSET_DELETE, (0,))):
+    for key, versions in ((LIST_GROUPS, range(6)), (OFFSET_DELETE, (0,)), (FIND_COORDINATOR, (4, 5, 6)),
+                          (OFFSET_FETCH, (8, 9))):
         for v in versions:
             req, resp = load_request_schema(key, v), load_response_schema(key, v)
             entity_writer(req)
@@ -74,3 +78,36 @@ async def offset_delete(spec: ConnectionSpec, host: str, port: int, timeout: flo
         t, p, name = failed[0]
         more = f" (and {len(failed) - 1} more)" if len(failed) > 1 else ""
         raise kafka_error(name, f"deleting the offsets of group {group} for partition {p} of {t}{more}")
+
+
+async def find_coordinators(spec: ConnectionSpec, host: str, port: int, timeout: float,
+                            groups: list[str]) -> dict[str, tuple[str, int]]:
+    """Each group's coordinator (host, port), from one batched FindCoordinator; groups the broker cannot place yet
+    are left out. WorkbenchError of kind "unsupported" from a broker older than Kafka 3.0."""
+    await ensure_preloaded()
+    resp = await wire.request_with_versions(spec, host, port, timeout, FIND_COORDINATOR, 4, 6,
+                                            lambda _v: {"key_type": 0, "coordinator_keys": tuple(groups)})
+    return {str(c.key): (str(c.host), int(c.port)) for c in resp.coordinators if int(c.error_code) == 0}
+
+
+async def committed_offsets(spec: ConnectionSpec, host: str, port: int, timeout: float,
+                            groups: list[str]) -> dict[str, dict[tuple[str, int], int] | None]:
+    """The committed offsets of many groups at their coordinator, BATCH groups per OffsetFetch; None for a group the
+    coordinator answered with an error (not allowed, still loading)."""
+    await ensure_preloaded()
+    out: dict[str, dict[tuple[str, int], int] | None] = {}
+    for start in range(0, len(groups), BATCH):
+        chunk = groups[start:start + BATCH]
+
+        def body(version: int, chunk: list[str] = chunk) -> dict[str, Any]:
+            group_cls = wire.nested_request_type(OFFSET_FETCH, version, "OffsetFetchRequestGroup")
+            return {"groups": tuple(group_cls(group_id=g, topics=None) for g in chunk), "require_stable": False}
+        resp = await wire.request_with_versions(spec, host, port, timeout, OFFSET_FETCH, 8, 9, body)
+        for g in resp.groups:
+            if int(g.error_code) != 0:
+                out[str(g.group_id)] = None
+                continue
+            out[str(g.group_id)] = {(str(t.name), int(p.partition_index)): int(p.committed_offset)
+                                    for t in g.topics for p in t.partitions
+                                    if int(p.error_code) == 0 and int(p.committed_offset) >= 0}
+    return out

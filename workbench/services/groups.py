@@ -5,9 +5,11 @@ because only that request says each group's protocol type and, on Kafka 3.7+, it
 (classic or consumer); DescribeGroups / ConsumerGroupDescribe (librdkafka's
 describe_consumer_groups) add assignor, members and coordinator. Committed offsets and
 log offsets come from librdkafka's admin calls. Lag for many groups at once (the list,
-the lag sampler) is computed in a worker thread that waits on librdkafka's futures, so
-the GUI thread only receives the result. Resets follow reset_plan.py: `plan` gathers
-what the cluster knows and lets the pure planner decide; `apply` checks the group is
+the lag sampler) asks each coordinator once for all its groups' offsets (group_wire.py;
+one librdkafka request per group on clusters older than 3.0) and folds the answers with
+the log end offsets in a worker thread, so the GUI thread only sends and receives.
+Resets follow reset_plan.py: `plan` gathers what the cluster knows and lets the pure
+planner decide; `apply` checks the group is
 still inactive, reads the offsets it is about to replace and returns them so the caller
 can keep them for undo. OffsetDelete, which AdminClient lacks, goes to the group's
 coordinator through group_wire.py.
@@ -118,30 +120,61 @@ class GroupsService:
 
     # -- listing and lag ---------------------------------------------------------------------
 
-    def _lags_blocking(self, groups: list[str]) -> dict[str, int | None]:
-        futs = {g: self.admin.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g)], **self._kw)[g]
-                for g in groups}
-        committed: dict[str, dict[TP, int]] = {}
-        for g, fut in futs.items():
-            try:
-                res = self._result(fut)
-            except KafkaException:  # not allowed to read this group's offsets, or it went away: lag unknown
-                continue
-            committed[g] = {(tp.topic, tp.partition): tp.offset for tp in res.topic_partitions
-                            if tp.error is None and tp.offset >= 0}
-        ends = self._offsets_blocking({tp for c in committed.values() for tp in c}, OffsetSpec.latest())  # type: ignore[no-untyped-call]
+    def _lags_blocking(self, groups: list[str],
+                       committed: dict[str, dict[TP, int] | None] | None = None) -> dict[str, int | None]:
+        """In a worker thread: each group's total lag from its committed offsets (asked here, one request per group,
+        unless given) and the log end offsets of all their partitions (one ListOffsets per leader)."""
+        if committed is None:
+            committed = {}
+            futs = {g: self.admin.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g)],
+                                                                     **self._kw)[g] for g in groups}
+            for g, fut in futs.items():
+                try:
+                    res = self._result(fut)
+                except KafkaException:  # not allowed to read this group's offsets, or it went away: lag unknown
+                    continue
+                committed[g] = {(tp.topic, tp.partition): tp.offset for tp in res.topic_partitions
+                                if tp.error is None and tp.offset >= 0}
+        parts = {tp for c in committed.values() if c for tp in c}
+        ends = self._offsets_blocking(parts, OffsetSpec.latest())  # type: ignore[no-untyped-call]
         out: dict[str, int | None] = dict.fromkeys(groups)
         for g, offsets in committed.items():
-            known = [ends[tp] - o for tp, o in offsets.items() if tp in ends]
+            known = [ends[tp] - o for tp, o in (offsets or {}).items() if tp in ends]
             out[g] = sum(known) if known else None
         return out
 
+    async def _committed_batched(self, groups: list[str]) -> dict[str, dict[TP, int] | None] | None:
+        """Committed offsets of many groups in two requests per coordinator (group_wire.py); None when the cluster
+        is older than Kafka 3.0 or its first bootstrap server cannot be reached (the per-group path then serves)."""
+        host, port = self.spec.first_address()
+        try:
+            where = await group_wire.find_coordinators(self.spec, host, port, self.timeout, groups)
+            by_coordinator: dict[tuple[str, int], list[str]] = {}
+            for g in groups:
+                if g in where:
+                    by_coordinator.setdefault(where[g], []).append(g)
+            answers = await asyncio.gather(*(group_wire.committed_offsets(self.spec, h, p, self.timeout, gs)
+                                             for (h, p), gs in by_coordinator.items()))
+        except WorkbenchError as exc:
+            if exc.problem.kind in ("unsupported", "refused", "dns"):
+                return None
+            raise
+        except (OSError, TimeoutError):
+            return None
+        out: dict[str, dict[TP, int] | None] = {}
+        for answer in answers:
+            out.update(answer)
+        return out
+
+    async def _lags(self, groups: list[str]) -> dict[str, int | None]:
+        committed = await self._committed_batched(groups)
+        return await self._thread(self._lags_blocking, groups, committed)
+
     async def lags(self, groups: list[str]) -> dict[str, int | None]:
-        """Total lag of each group (None when unknown), computed off the GUI thread."""
+        """Total lag of each group (None when unknown); the GUI thread only sends the batched requests."""
         if not groups:
             return {}
-        return await self.admin._guard("reading the lag of consumer groups", self._thread(self._lags_blocking,
-                                                                                          list(groups)))
+        return await self.admin._guard("reading the lag of consumer groups", self._lags(list(groups)))
 
     async def list_groups(self) -> list[GroupSummary]:
         """Every group the brokers list, described where it is a consumer group, with its total lag."""
@@ -150,20 +183,21 @@ class GroupsService:
             brokers = sorted(md.brokers.values(), key=lambda b: b.id)
             answers = await asyncio.gather(*(group_wire.list_groups(self.spec, b.host, b.port, self.timeout)
                                              for b in brokers))
-            return await self._thread(self._compose_blocking, answers)
+            listed: dict[str, Any] = {}
+            for answer in answers:
+                for g in answer:
+                    listed.setdefault(str(g.group_id), g)
+            consumer = [n for n in sorted(listed) if str(getattr(listed[n], "group_type", "")).lower()
+                        in DESCRIBABLE_TYPES and listed[n].protocol_type in ("consumer", "")]
+            lags = await self._lags(consumer[:LAG_AT_LIST]) if consumer else {}
+            return await self._thread(self._compose_blocking, listed, consumer, lags)
         return await self.admin._guard("listing consumer groups", work())
 
-    def _compose_blocking(self, answers: list[list[Any]]) -> list[GroupSummary]:
-        """In a worker thread: the ListGroups answers of every broker, described and with lag, one row per group."""
-        listed: dict[str, Any] = {}
-        for answer in answers:
-            for g in answer:
-                listed.setdefault(str(g.group_id), g)
+    def _compose_blocking(self, listed: dict[str, Any], consumer: list[str],
+                          lags: dict[str, int | None]) -> list[GroupSummary]:
+        """In a worker thread: the groups the brokers listed, described where they are consumer groups."""
         names = sorted(listed)
-        consumer = [n for n in names if str(getattr(listed[n], "group_type", "")).lower() in DESCRIBABLE_TYPES
-                    and listed[n].protocol_type in ("consumer", "")]
         described = self._describe_blocking(consumer)
-        lags = self._lags_blocking(consumer[:LAG_AT_LIST]) if consumer else {}
         out = []
         for n in names:
             g = listed[n]
