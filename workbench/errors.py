@@ -58,6 +58,22 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "NOT_COORDINATOR": "the broker is no longer the group's coordinator",
     "COORDINATOR_LOAD_IN_PROGRESS": "the group's coordinator is still loading its groups",
     "OFFSET_METADATA_TOO_LARGE": "the offset metadata is larger than the broker allows",
+    # producing
+    "_MSG_TIMED_OUT": "the message was not delivered within message.timeout.ms",
+    "MSG_SIZE_TOO_LARGE": "the message, or the batch it was sent in, is larger than the topic's max.message.bytes "
+                          "allows",
+    "RECORD_LIST_TOO_LARGE": "the batch is larger than the topic's max.message.bytes allows",
+    "_PURGE_QUEUE": "cancelled before it was sent",
+    "_PURGE_INFLIGHT": "cancelled while it was being sent",
+    "_QUEUE_FULL": "the producer's queue is full",
+    "INVALID_TIMESTAMP": "the timestamp is further from the broker's clock than the topic's "
+                         "message.timestamp.*.max.ms allows",
+    "CORRUPT_MESSAGE": "the broker found the message corrupt",
+    "INVALID_RECORD": "the broker refused the record as not valid",
+    "NOT_ENOUGH_REPLICAS": "fewer replicas are in sync than min.insync.replicas asks for with acks=all",
+    "NOT_ENOUGH_REPLICAS_AFTER_APPEND": "it was written but fewer replicas than min.insync.replicas confirmed it",
+    "INVALID_REQUIRED_ACKS": "the broker does not accept that acks setting",
+    "UNSUPPORTED_COMPRESSION_TYPE": "the broker or topic does not accept this compression",
 }
 
 KINDS = ("dns", "refused", "tls", "auth", "timeout", "unsupported", "kafka", "zookeeper", "input", "internal")
@@ -153,7 +169,14 @@ def describe(exc: BaseException, context: str = "", timeout: float | None = None
     return Problem("internal", _sentence(f"{doing}unexpected {type(exc).__name__}: {exc}"), detail)
 
 
-def _kafka_problem(exc: BaseException, doing: str, timeout: float | None) -> Problem | None:
+def kafka_error_problem(err: Any, context: str = "") -> Problem:
+    """One Problem for a bare KafkaError (a delivery report's), without a traceback to keep."""
+    problem = _kafka_problem(err, f"{context}: " if context else "", None)
+    return problem if problem is not None else Problem("internal", _sentence(f"{context}: {err}" if context else
+                                                                              str(err)))
+
+
+def _kafka_problem(exc: Any, doing: str, timeout: float | None) -> Problem | None:
     err: Any = None
     try:
         from confluent_kafka import KafkaError, KafkaException

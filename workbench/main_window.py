@@ -37,6 +37,8 @@ from workbench.controllers.base import Controller
 from workbench.controllers.brokers import BrokersController
 from workbench.controllers.groups import GroupsController
 from workbench.controllers.local import LocalController
+from workbench.controllers.messages import MessagesController
+from workbench.controllers.produce import ProduceController
 from workbench.controllers.topics import TopicsController
 from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
@@ -44,11 +46,14 @@ from workbench.local_broker import LocalBroker
 from workbench.panes.brokers import BrokersPane
 from workbench.panes.groups import GroupsPane
 from workbench.panes.local import LocalPane
+from workbench.panes.messages import MessagesPane
+from workbench.panes.produce import ProducePane
 from workbench.panes.topics import TopicsPane
 from workbench.panes.zookeeper import ZooKeeperPane
 from workbench.services import wire
 from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
+from workbench.services.record import Record
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
 from workbench.ui.profile_dialog import ProfileDialog
@@ -80,14 +85,20 @@ class MainWindow(QMainWindow):
         self.brokers_pane = BrokersPane()
         self.zk_pane = ZooKeeperPane(self.store.get(S.ZK_PAGE_SIZE))
         self.groups_pane = GroupsPane()
+        self.messages_pane = MessagesPane()
+        self.produce_pane = ProducePane()
         self.local_ctl = LocalController(self.local_pane, self.tasks, self, self.store, self.local, self)
         self.topics_ctl = TopicsController(self.topics_pane, self.tasks, self, self)
         self.brokers_ctl = BrokersController(self.brokers_pane, self.tasks, self, self)
         self.zk_ctl = ZooKeeperController(self.zk_pane, self.tasks, self, self.store, self)
         self.groups_ctl = GroupsController(self.groups_pane, self.tasks, self, self.store, self)
+        self.messages_ctl = MessagesController(self.messages_pane, self.tasks, self, self)
+        self.produce_ctl = ProduceController(self.produce_pane, self.tasks, self, self.store, self)
         self.features: list[tuple[str, str, QWidget, Controller]] = [
             ("local", "Local broker", self.local_pane, self.local_ctl),
             ("topics", "Topics", self.topics_pane, self.topics_ctl),
+            ("messages", "Messages", self.messages_pane, self.messages_ctl),
+            ("produce", "Produce", self.produce_pane, self.produce_ctl),
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
             ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
@@ -206,6 +217,13 @@ class MainWindow(QMainWindow):
         self.local_ctl.data_changed.connect(self.topics_ctl.refresh)
         self.local_ctl.data_changed.connect(self.brokers_ctl.refresh)
         self.local_ctl.data_changed.connect(self.groups_ctl.refresh)
+        self.topics_ctl.topics_loaded.connect(self.produce_pane.set_topics)
+        self.topics_ctl.topics_loaded.connect(self.messages_pane.set_topics)
+        self.messages_ctl.produce_again.connect(self._produce_again)
+
+    def _produce_again(self, record: Record) -> None:
+        self.produce_pane.load_record(record)
+        self.show_pane("produce")
 
     def _wire_shortcuts(self) -> None:
         def shortcut(keys: str, *slots: Callable[[], Any]) -> None:

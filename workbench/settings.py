@@ -40,6 +40,9 @@ def declare(key: str, type_: type[T], default: T, description: str) -> Setting[T
 
 REQUEST_TIMEOUT = declare("kafka.request_timeout_s", float, 10.0,
                           "Seconds an admin request to a Kafka cluster may take before it is reported as failed.")
+PRODUCE_TIMEOUT = declare("kafka.produce_timeout_s", float, 30.0,
+                          "Seconds a produced message may wait for its delivery before it is reported as failed "
+                          "(librdkafka message.timeout.ms).")
 ZK_TIMEOUT = declare("zookeeper.timeout_s", float, 10.0,
                      "Seconds to wait for a ZooKeeper connection or request.")
 ZK_PAGE_SIZE = declare("zookeeper.page_size", int, 200,

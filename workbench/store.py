@@ -1,14 +1,15 @@
 """The app's own database (sqlite-utils, in the user's config directory): profiles and settings; secrets in the keyring.
 
-Layout: `profiles` (one row per connection profile; extra client properties as JSON)
-and `settings` (key -> JSON value, see settings.py); for consumer groups `group_resets`
-(each reset applied, with the offsets it replaced, for undo), `pinned_groups` and
-`lag_samples` (cluster, group, time in ms, total lag; written off the GUI thread by
-services/lag_history.py). Passwords never enter the database: they go to the OS
-keyring under the service name "kafka-workbench" and the account "<profile>/<secret>".
-When no keyring backend exists (a headless machine), secrets are kept in memory for
-this session only and `SecretStore.fallback_message` says so, so the UI can tell the
-user once.
+Layout: `profiles` (one row per connection profile; extra client properties as JSON),
+`settings` (key -> JSON value, see settings.py), `templates` (produce-pane templates:
+name -> the form as JSON, with byte fields written as record_file writes them) and, for
+consumer groups, `group_resets` (each reset applied, with the offsets it replaced, for
+undo), `pinned_groups` and `lag_samples` (cluster, group, time in ms, total lag; written
+off the GUI thread by services/lag_history.py). Passwords never enter the database:
+they go to the OS keyring under the service name "kafka-workbench" and the account
+"<profile>/<secret>". When no keyring backend exists (a headless machine), secrets are
+kept in memory for this session only and `SecretStore.fallback_message` says so, so the
+UI can tell the user once.
 
 `KAFKA_WORKBENCH_HOME`, when set, holds both the config and the data directory
 (tests and portable installs use it).
@@ -20,6 +21,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +113,8 @@ class Store:
             }, pk="name")
         if "settings" not in self.db.table_names():
             self.db.table("settings").create({"key": str, "value": str}, pk="key")
+        if "templates" not in self.db.table_names():
+            self.db.table("templates").create({"name": str, "state": str, "updated": float}, pk="name")
         self._migrate_groups()
 
     def _migrate_groups(self) -> None:
@@ -222,3 +226,24 @@ class Store:
         self.db.table("profiles").delete_where("name = ?", [name])
         for secret in SECRET_FIELDS:
             self.secrets.set(f"{name}/{secret}", "")
+
+    # -- produce templates ---------------------------------------------------------------
+
+    def template_names(self) -> list[str]:
+        return [r["name"] for r in self.db.table("templates").rows_where(order_by="name")]
+
+    def save_template(self, name: str, state: dict[str, Any]) -> None:
+        if not name.strip():
+            raise ValueError("a template needs a name")
+        self.db.table("templates").upsert({"name": name.strip(), "state": json.dumps(state),
+                                           "updated": time.time()}, pk="name")
+
+    def load_template(self, name: str) -> dict[str, Any]:
+        rows = list(self.db.table("templates").rows_where("name = ?", [name]))
+        if not rows:
+            raise KeyError(name)
+        state = json.loads(rows[0]["state"])
+        return state if isinstance(state, dict) else {}
+
+    def delete_template(self, name: str) -> None:
+        self.db.table("templates").delete_where("name = ?", [name])

@@ -125,3 +125,16 @@ def engine(engine_factory: object) -> EngineProcess:
     eng = engine_factory()
     assert isinstance(eng, EngineProcess)
     return eng
+
+
+@pytest.fixture(scope="session")
+def shared_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EngineProcess]:
+    """One engine for every test that only needs topics of its own (unique names) and large messages allowed;
+    tests that stop, kill or reconfigure a broker use `engine` / `engine_factory`."""
+    _require_engine()
+    eng = EngineProcess(tmp_path_factory.mktemp("engine-shared") / "data",
+                        {"message.max.bytes": str(64 * 1024 * 1024)})
+    eng.start()
+    record(eng.name, eng.version, eng.startup_seconds)
+    yield eng
+    eng.close()

@@ -36,7 +36,8 @@ def test_layout_is_saved_and_restored(qtbot: QtBot, window: MainWindow, store: S
 def test_pane_shortcuts(qtbot: QtBot, window: MainWindow) -> None:
     from PySide6.QtCore import Qt
 
-    qtbot.keyClick(window, Qt.Key.Key_3, Qt.KeyboardModifier.ControlModifier)
+    n = window.pane_keys.index("brokers") + 1
+    qtbot.keyClick(window, Qt.Key(Qt.Key.Key_0.value + n), Qt.KeyboardModifier.ControlModifier)
     assert not window.docks["brokers"].visibleRegion().isEmpty()
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert not window.docks["topics"].visibleRegion().isEmpty()

@@ -18,7 +18,7 @@ import itertools
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any, TypeVar
 
-from confluent_kafka import KafkaException, TopicPartition
+from confluent_kafka import KafkaException, TopicCollection, TopicPartition
 from confluent_kafka.admin import (  # type: ignore[attr-defined]
     AdminClient,
     AlterConfigOpType,
@@ -150,17 +150,36 @@ class AdminService:
             return await self._blocking(_summaries, await self._cluster_metadata())
         return await self._guard("listing topics", work())
 
-    async def partitions(self, topic: str, watermarks: bool = True, sizes: bool = True) -> list[PartitionState]:
-        """Leader, replicas, ISR of every partition; low/high watermarks and on-disk size when asked."""
-        async def work() -> list[PartitionState]:
+    async def _describe_partitions(self, topic: str) -> list[PartitionState]:
+        """Leader, replicas and ISR per partition. DescribeTopics (a Metadata request that never creates topics):
+        a plain metadata request for one topic makes brokers with auto.create.topics.enable=true create it, and
+        looking at a topic must never create it. Falls back to metadata where the cluster does not answer it."""
+        try:
+            futs = self.client.describe_topics(TopicCollection([topic]), **self._kw)
+            desc = await self._wait(futs[topic])
+        except KafkaException as exc:
+            err = exc.args[0] if exc.args else None
+            name = getattr(err, "name", lambda: "")()
+            if name in ("UNKNOWN_TOPIC_OR_PART", "_UNKNOWN_TOPIC"):
+                raise WorkbenchError("kafka", f"Topic {topic} does not exist.") from exc
+            if name not in ("UNSUPPORTED_VERSION", "_UNSUPPORTED_FEATURE", "INVALID_REQUEST"):
+                raise
             md = await self._blocking(self._metadata, topic)
             tmd = md.topics.get(topic)
             if tmd is None or (tmd.error is not None and not tmd.partitions):
                 reason = tmd.error.str() if tmd is not None and tmd.error is not None else "not in metadata"
-                raise WorkbenchError("kafka", f"Topic {topic} does not exist ({reason}).")
-            parts = [PartitionState(topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs),
-                                    error=p.error.name() if p.error is not None else "")
-                     for p in sorted(tmd.partitions.values(), key=lambda p: p.id)]
+                raise WorkbenchError("kafka", f"Topic {topic} does not exist ({reason}).") from exc
+            return [PartitionState(topic, p.id, p.leader, tuple(p.replicas), tuple(p.isrs),
+                                   error=p.error.name() if p.error is not None else "")
+                    for p in sorted(tmd.partitions.values(), key=lambda p: p.id)]
+        return [PartitionState(topic, p.id, p.leader.id if p.leader is not None else -1,
+                               tuple(r.id for r in p.replicas), tuple(r.id for r in p.isr))
+                for p in sorted(desc.partitions, key=lambda p: p.id)]
+
+    async def partitions(self, topic: str, watermarks: bool = True, sizes: bool = True) -> list[PartitionState]:
+        """Leader, replicas, ISR of every partition; low/high watermarks and on-disk size when asked."""
+        async def work() -> list[PartitionState]:
+            parts = await self._describe_partitions(topic)
             if watermarks and parts:
                 low, high = await self.watermarks(topic, [p.partition for p in parts])
                 parts = [_replace(p, low=low.get(p.partition), high=high.get(p.partition)) for p in parts]
@@ -191,6 +210,14 @@ class AdminService:
         earliest, latest = OffsetSpec.earliest(), OffsetSpec.latest()  # type: ignore[no-untyped-call]
         low, high = await asyncio.gather(fetch(earliest), fetch(latest))
         return low, high
+
+    async def offsets_for_times(self, topic: str, partitions: list[int], timestamp_ms: int) -> dict[int, int]:
+        """Per partition, the first offset whose timestamp is at or after timestamp_ms (-1: none, i.e. the end)."""
+        async def work() -> dict[int, int]:
+            spec = OffsetSpec.for_timestamp(timestamp_ms)  # type: ignore[no-untyped-call]
+            futs = self.client.list_offsets({TopicPartition(topic, p): spec for p in partitions}, **self._kw)
+            return {tp.partition: int((await self._wait(fut)).offset) for tp, fut in futs.items()}
+        return await self._guard(f"finding offsets by time in {topic}", work())
 
     async def partition_sizes(self, topic: str, partitions: list[int]) -> dict[int, int]:
         """Bytes on disk per partition (largest replica), from DescribeLogDirs on every broker."""

@@ -17,6 +17,13 @@ PREVIEW_CHARS = 300
 CELL_JSON_LIMIT = 64 * 1024  # a larger JSON value shows as text in a table cell; the detail view parses it
 
 
+# control characters are invisible in a table cell: show them as escapes (newlines as ⏎)
+_CELL = {c: f"\\x{c:02x}" for c in (*range(0x20), 0x7F)}
+_CELL[0x0A] = "⏎"
+_CELL[0x0D] = ""
+_CELL[0x09] = " "
+
+
 class DecodeError(ValueError):
     """The bytes do not fit the chosen decoder; the message says how."""
 
@@ -83,5 +90,5 @@ def show(data: bytes | None, decoder: str) -> str:
         shown = decode(data if decoder in ("json", "int") else head, decoder, indent=None)
     except DecodeError as exc:
         shown = f"⚠ {exc} · {text(head)}"
-    shown = shown.replace("\n", "⏎").replace("\r", "")
+    shown = shown.translate(_CELL)
     return shown if len(shown) <= PREVIEW_CHARS else shown[:PREVIEW_CHARS] + "…"

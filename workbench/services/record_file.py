@@ -131,7 +131,7 @@ def from_json(obj: Any, topic: str = "") -> Record:
     for i, h in enumerate(raw_headers):
         if not isinstance(h, dict) or not isinstance(h.get("name", h.get("key")), str):
             raise RecordFileError(f"header {i + 1} needs a string name")
-        name = h.get("name", h.get("key"))
+        name = str(h.get("name", h.get("key")))
         headers.append((name, _decode(h.get("value"), h.get("encoding"), f"header {name!r}")))
     ts_type = obj.get("timestamp_type", "CreateTime")
     return Record(
@@ -148,11 +148,17 @@ def from_json(obj: Any, topic: str = "") -> Record:
 
 def read_jsonl(lines: Iterable[str], topic: str = "") -> Iterator[Record]:
     """Records from JSON Lines; blank lines are skipped; a bad line raises RecordFileError naming its number."""
+    for _number, record in read_jsonl_numbered(lines, topic):
+        yield record
+
+
+def read_jsonl_numbered(lines: Iterable[str], topic: str = "") -> Iterator[tuple[int, Record]]:
+    """(line number, record) pairs, as read_jsonl reads them: a produced line's result can name its line."""
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            yield from_json(json.loads(line), topic)
+            yield number, from_json(json.loads(line), topic)
         except json.JSONDecodeError as exc:
             raise RecordFileError(f"line {number} is not JSON: {exc.msg} at column {exc.colno}") from exc
         except RecordFileError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Sequence
 from typing import Any
 
@@ -63,3 +64,13 @@ class RowTableModel(HeaderedTableModel):
 
     def column(self, col: int) -> list[str]:
         return [r[col] for r in self.rows]
+
+
+def format_timestamp(ms: int) -> str:
+    """Local time with milliseconds; "none" for Kafka's -1 (no timestamp)."""
+    if ms < 0:
+        return "none"
+    try:
+        return datetime.datetime.fromtimestamp(ms / 1000).strftime("%Y-%m-%d %H:%M:%S.%f")[:-3]
+    except (OverflowError, OSError, ValueError):
+        return str(ms)

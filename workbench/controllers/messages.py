@@ -1,0 +1,224 @@
+"""The messages feature: scans into the results table, the detail of one message, saves, exports, produce again.
+
+One scan runs at a time (a new Read replaces the running one, as the TaskRunner key
+"scan" does); its ResultSet lives until the next scan or the next connection. Every
+blocking step (reading a record whole, decoding a large value, writing a file) runs in
+the worker threads; the GUI thread only hands data to the pane.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from PySide6.QtCore import QObject, Signal
+
+from workbench.controllers.base import Controller, StatusLine
+from workbench.errors import Problem, WorkbenchError
+from workbench.panes.messages import MessagesPane
+from workbench.services.export import ExportChoice, FileSink, write_records
+from workbench.services.record import Record
+from workbench.services.record_file import to_line
+from workbench.services.result_store import IndexEntries, ResultSet
+from workbench.services.scan import Progress, RunningScan, ScanService
+from workbench.services.scan_request import ScanRequest
+from workbench.services.threads import EXECUTOR
+from workbench.session import Session
+from workbench.ui.message_detail import decoded_text
+from workbench.ui.tasks import TaskRunner
+
+R = TypeVar("R")
+
+
+async def off_thread(fn: Callable[..., R], *args: Any) -> R:
+    return await asyncio.get_running_loop().run_in_executor(EXECUTOR, fn, *args)
+
+
+def _write_part(record: Record, part: str, path: str) -> int:
+    if part == "message":
+        data = (to_line(record) + "\n").encode("utf-8")
+    else:
+        raw = record.key if part == "key" else record.value
+        if raw is None:
+            raise WorkbenchError("input", f"The {part} of this message is null (nothing to save).")
+        data = raw
+    Path(path).expanduser().write_bytes(data)
+    return len(data)
+
+
+class MessagesController(Controller):
+    pane_key = "messages"
+    #: the user wants to produce this record again (the window hands it to the produce pane)
+    produce_again = Signal(object)
+
+    def __init__(self, pane: MessagesPane, tasks: TaskRunner, status: StatusLine,
+                 parent: QObject | None = None) -> None:
+        super().__init__(tasks, status, parent)
+        self.pane = pane
+        self.results: ResultSet | None = None
+        self.running: RunningScan | None = None
+        self.record: Record | None = None
+        pane.scan_requested.connect(self.scan)
+        pane.cancel_requested.connect(self.cancel)
+        pane.export_requested.connect(self.export)
+        pane.row_selected.connect(self.open_row)
+        pane.decode_requested.connect(self.decode)
+        pane.save_requested.connect(self.save)
+        pane.produce_again_requested.connect(self._produce_again)
+
+    def on_connection(self, session: Session | None) -> None:
+        self.cancel()
+        self.pane.clear()
+        self._set_results(None)
+        if session is not None:
+            self.pane.set_read_only(session.read_only)
+
+    def _set_results(self, results: ResultSet | None) -> None:
+        old, self.results = self.results, results
+        self.record = None
+        if old is not None and old is not results:
+            old.close()
+
+    # -- scans -----------------------------------------------------------------------------
+
+    def _service(self) -> ScanService | None:
+        admin = self.admin
+        if admin is None:
+            self.pane.show_problem(Problem("input", "No connection is open: choose one in the toolbar."))
+            return None
+        return ScanService(admin)
+
+    def scan(self, req: ScanRequest) -> None:
+        service = self._service()
+        if service is None:
+            return
+
+        async def work() -> None:
+            scan_plan = await service.prepare(req)
+            results = ResultSet(req.topic)
+            self.pane.scan_started(scan_plan, results)  # the table shows the new set before the old one closes
+            self._set_results(results)
+
+            def update(entries: IndexEntries | None, progress: Progress) -> None:
+                if self.results is results:  # a late batch of a replaced scan goes nowhere
+                    self.pane.scan_update(entries, progress)
+            run = service.start(req, scan_plan, results, update)
+            self.running = run
+            try:
+                outcome = await run.wait()
+            finally:
+                if self.running is run:
+                    self.running = None
+            self.pane.scan_finished(outcome)
+            self.status.inform(f"{req.topic}: {outcome.sentence}")
+        self.tasks.run(f"reading {req.topic}", work(), key="scan", on_error=self.pane.scan_failed)
+
+    def cancel(self) -> None:
+        if self.running is not None:
+            self.running.cancel()
+
+    # -- one message -----------------------------------------------------------------------
+
+    def open_row(self, row: int) -> None:
+        results = self.results
+        if results is None or not 0 <= row < len(results):
+            return
+        key_decoder, value_decoder = self.pane.decoders
+
+        async def work() -> None:
+            record = await off_thread(results.record, row)
+            self.record = record
+            self.pane.show_record(record)
+            key = await off_thread(decoded_text, record.key, key_decoder)
+            self.pane.show_text("key", *key)
+            value = await off_thread(decoded_text, record.value, value_decoder)
+            self.pane.show_text("value", *value)
+        self.tasks.run(f"opening message {row + 1}", work(), key="message", on_error=self.pane.show_problem)
+
+    def decode(self, part: str, decoder: str) -> None:
+        record = self.record
+        if record is None:
+            return
+        data = record.key if part == "key" else record.value
+
+        async def work() -> None:
+            self.pane.show_text(part, *await off_thread(decoded_text, data, decoder))
+        self.tasks.run(f"decoding the {part}", work(), key=f"decode-{part}", on_error=self.pane.show_problem)
+
+    def save(self, part: str, path: str) -> None:
+        record = self.record
+        if record is None:
+            return
+
+        def done(size: int) -> None:
+            self.status.inform(f"Saved the {part} of {record.topic}/{record.partition}@{record.offset} to {path} "
+                               f"({size:,} bytes).")
+        self.tasks.run(f"saving the {part}", off_thread(_write_part, record, part, path), done,
+                       on_error=self.pane.show_problem)
+
+    def _produce_again(self) -> None:
+        if self.record is not None:
+            self.produce_again.emit(self.record)
+
+    # -- exports ---------------------------------------------------------------------------
+
+    def export(self, choice: ExportChoice, req: ScanRequest | None) -> None:
+        try:
+            choice.check()
+        except ValueError as exc:
+            self.pane.show_problem(Problem("input", f"Cannot export: {exc}."))
+            return
+        if choice.source == "results":
+            results = self.results
+            if results is None or not len(results):
+                self.pane.show_problem(Problem("input", "There are no results to export: read some first."))
+                return
+            count = len(results)
+
+            def done(n: int) -> None:
+                self.status.inform(f"Exported {n:,} messages to {choice.path}.")
+                self.pane.shown.emit("exported")
+            def write() -> int:  # in (partition, offset) order, so two exports of the same data are identical
+                return write_records(choice, results.records(results.rows_by_partition_offset(count)))
+            self.tasks.run(f"exporting {count:,} messages", off_thread(write), done, on_error=self.pane.show_problem)
+            return
+        if req is None:
+            return
+        self._export_range(choice, dataclasses.replace(req, max_results=None))
+
+    def _export_range(self, choice: ExportChoice, req: ScanRequest) -> None:
+        service = self._service()
+        if service is None:
+            return
+
+        async def work() -> None:
+            scan_plan = await service.prepare(req)
+            sink = FileSink(choice)
+            self.pane.scan_started(scan_plan, None, f"Exporting to {choice.path}.")
+            run = service.start(req, scan_plan, sink, lambda _e, p: self.pane.scan_update(None, p))
+            self.running = run
+            try:
+                outcome = await run.wait()
+            except BaseException:
+                sink.abort()
+                raise
+            finally:
+                if self.running is run:
+                    self.running = None
+            if outcome.reason in ("done", "budget"):
+                await off_thread(sink.commit)
+                text = f"Exported {sink.count:,} messages to {choice.path}. {outcome.sentence}"
+            else:
+                await off_thread(sink.abort)
+                text = f"Nothing was exported ({outcome.reason}): {outcome.sentence}"
+            self.pane.scan_finished(outcome)
+            self.status.inform(text)
+            self.pane.shown.emit("exported")
+        self.tasks.run(f"exporting {req.topic}", work(), key="scan", on_error=self.pane.scan_failed)
+
+    def shutdown(self) -> None:
+        self.cancel()
+        self._set_results(None)
