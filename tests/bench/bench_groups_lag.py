@@ -48,15 +48,26 @@ def prepare(bootstrap: str, groups: int) -> list[str]:
                 p.produce(t, value=b"x%d" % i, partition=part)
     assert p.flush(60) == 0
     names = [f"bench-group-{i:03d}" for i in range(groups)]
-    for start in range(0, groups, 20):
-        futs = []
-        for i, g in enumerate(names[start:start + 20], start=start):
-            tps = [TopicPartition(topics[(i + k) % TOPICS], part, 10 + i % 40) for k in range(2)
-                   for part in range(PARTITIONS)]
-            futs.append(admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(g, tps)])[g])
-        for f in futs:
-            f.result(60)
-    return names
+    pending = list(enumerate(names))
+    for _attempt in range(20):  # the first commits may meet a coordinator still loading: commit those again
+        failed = []
+        for start in range(0, len(pending), 20):
+            futs = []
+            for i, g in pending[start:start + 20]:
+                tps = [TopicPartition(topics[(i + k) % TOPICS], part, 10 + i % 40) for k in range(2)
+                       for part in range(PARTITIONS)]
+                futs.append((i, g, admin.alter_consumer_group_offsets([ConsumerGroupTopicPartitions(g, tps)])[g]))
+            for i, g, f in futs:
+                try:
+                    if any(tp.error is not None for tp in f.result(60).topic_partitions):
+                        failed.append((i, g))
+                except Exception:
+                    failed.append((i, g))
+        pending = failed
+        if not pending:
+            return names
+        time.sleep(0.5)
+    raise RuntimeError(f"could not commit offsets for {len(pending)} groups")
 
 
 def keep_producing(bootstrap: str, stop: threading.Event) -> int:
