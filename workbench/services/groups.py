@@ -3,16 +3,12 @@
 Theory of operation: groups are listed with ListGroups sent to every broker (group_wire.py),
 because only that request says each group's protocol type and, on Kafka 3.7+, its type
 (classic or consumer); DescribeGroups / ConsumerGroupDescribe (librdkafka's
-describe_consumer_groups) add assignor, members and coordinator. Committed offsets and
-log offsets come from librdkafka's admin calls. Lag for many groups at once (the list,
-the lag sampler) asks each coordinator once for all its groups' offsets (group_wire.py;
-one librdkafka request per group on clusters older than 3.0) and folds the answers with
-the log end offsets in a worker thread, so the GUI thread only sends and receives.
-Resets follow reset_plan.py: `plan` gathers what the cluster knows and lets the pure
-planner decide; `apply` checks the group is
-still inactive, reads the offsets it is about to replace and returns them so the caller
-can keep them for undo. OffsetDelete, which AdminClient lacks, goes to the group's
-coordinator through group_wire.py.
+describe_consumer_groups, waited on in a worker thread) add assignor, members and
+coordinator. Offsets and lag come from group_offsets.py, the reading half. Resets follow
+reset_plan.py: `plan` gathers what the cluster knows and lets the pure planner decide;
+`apply` checks the group is still inactive, reads the offsets it is about to replace and
+returns them so the caller can keep them for undo. OffsetDelete, which AdminClient
+lacks, goes to the group's coordinator through group_wire.py.
 """
 
 from __future__ import annotations
@@ -20,15 +16,14 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Iterable
-from typing import Any, TypeVar
+from collections.abc import Iterable
+from typing import Any
 
 from confluent_kafka import ConsumerGroupTopicPartitions, KafkaException, TopicPartition
 from confluent_kafka.admin import OffsetSpec  # type: ignore[attr-defined]
 
 from workbench.errors import WorkbenchError, describe, kafka_error
 from workbench.services import group_wire
-from workbench.services.admin import TRANSIENT, AdminService
 from workbench.services.group_model import (
     Committed,
     GroupDetail,
@@ -36,6 +31,7 @@ from workbench.services.group_model import (
     MemberInfo,
     PartitionLag,
 )
+from workbench.services.group_offsets import GroupOffsets
 from workbench.services.reset_formats import PlanError
 from workbench.services.reset_plan import (
     TP,
@@ -47,15 +43,12 @@ from workbench.services.reset_plan import (
     targets,
     undo_plan,
 )
-from workbench.services.threads import EXECUTOR
 
-R = TypeVar("R")
 # librdkafka's names for the group states -> Kafka's (ConsumerGroupState.toString)
 STATE_NAMES = {"UNKNOWN": "Unknown", "PREPARING_REBALANCING": "PreparingRebalance",
                "COMPLETING_REBALANCING": "CompletingRebalance", "STABLE": "Stable", "DEAD": "Dead", "EMPTY": "Empty"}
 DESCRIBABLE_TYPES = ("", "classic", "consumer")
-# the list computes the lag of this many groups at most (one OffsetFetch each); the sampler fills in the lag of the
-# others as they come on screen
+# the list computes the lag of this many groups at most; the sampler fills in the lag of others as they come on screen
 LAG_AT_LIST = 1000
 
 
@@ -68,113 +61,8 @@ class AppliedReset:
     failures: list[str]
 
 
-class GroupsService:
-    def __init__(self, admin: AdminService) -> None:
-        self.admin = admin
-        self.spec = admin.spec
-        self.timeout = admin.timeout
-
-    # -- plumbing --------------------------------------------------------------------------
-
-    @property
-    def _kw(self) -> dict[str, Any]:
-        return {"request_timeout": self.timeout}
-
-    async def _thread(self, fn: Callable[..., R], *args: Any) -> R:
-        """Blocking work (waiting on librdkafka futures, folding results) in the worker threads, bounded."""
-        loop = asyncio.get_running_loop()
-        return await asyncio.wait_for(loop.run_in_executor(EXECUTOR, fn, *args), 3 * self.timeout + 1.0)
-
-    def _result(self, fut: Any) -> Any:
-        return fut.result(timeout=self.timeout + 1.0)
-
-    def _committed_blocking(self, group: str) -> dict[TP, Committed]:
-        fut = self.admin.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(group)], **self._kw)[group]
-        res = self._result(fut)
-        return {(tp.topic, tp.partition): Committed(tp.offset, tp.metadata or "", tp.leader_epoch)
-                for tp in res.topic_partitions if tp.error is None and tp.offset >= 0}
-
-    def _offsets_blocking(self, parts: Iterable[TP], spec: Any) -> dict[TP, int]:
-        """ListOffsets for many partitions at once; partitions the broker cannot answer for are left out. Errors
-        that pass (no leader yet) are retried for up to the request timeout."""
-        wanted = list(dict.fromkeys(parts))
-        out: dict[TP, int] = {}
-        deadline = time.monotonic() + self.timeout
-        attempt = 0
-        while wanted:
-            attempt += 1
-            futs = self.admin.client.list_offsets({TopicPartition(t, p): spec for t, p in wanted}, **self._kw)
-            retry = []
-            for tp, fut in futs.items():
-                try:
-                    out[(tp.topic, tp.partition)] = int(self._result(fut).offset)
-                except KafkaException as exc:
-                    err = exc.args[0] if exc.args else None
-                    if getattr(err, "name", lambda: "")() in TRANSIENT:
-                        retry.append((tp.topic, tp.partition))
-            if not retry or time.monotonic() + 0.1 * attempt > deadline:
-                break
-            time.sleep(0.1 * attempt)  # a topic created a moment ago: its leader is being elected
-            wanted = retry
-        return out
-
-    # -- listing and lag ---------------------------------------------------------------------
-
-    def _lags_blocking(self, groups: list[str],
-                       committed: dict[str, dict[TP, int] | None] | None = None) -> dict[str, int | None]:
-        """In a worker thread: each group's total lag from its committed offsets (asked here, one request per group,
-        unless given) and the log end offsets of all their partitions (one ListOffsets per leader)."""
-        if committed is None:
-            committed = {}
-            futs = {g: self.admin.client.list_consumer_group_offsets([ConsumerGroupTopicPartitions(g)],
-                                                                     **self._kw)[g] for g in groups}
-            for g, fut in futs.items():
-                try:
-                    res = self._result(fut)
-                except KafkaException:  # not allowed to read this group's offsets, or it went away: lag unknown
-                    continue
-                committed[g] = {(tp.topic, tp.partition): tp.offset for tp in res.topic_partitions
-                                if tp.error is None and tp.offset >= 0}
-        parts = {tp for c in committed.values() if c for tp in c}
-        ends = self._offsets_blocking(parts, OffsetSpec.latest())  # type: ignore[no-untyped-call]
-        out: dict[str, int | None] = dict.fromkeys(groups)
-        for g, offsets in committed.items():
-            known = [ends[tp] - o for tp, o in (offsets or {}).items() if tp in ends]
-            out[g] = sum(known) if known else None
-        return out
-
-    async def _committed_batched(self, groups: list[str]) -> dict[str, dict[TP, int] | None] | None:
-        """Committed offsets of many groups in two requests per coordinator (group_wire.py); None when the cluster
-        is older than Kafka 3.0 or its first bootstrap server cannot be reached (the per-group path then serves)."""
-        host, port = self.spec.first_address()
-        try:
-            where = await group_wire.find_coordinators(self.spec, host, port, self.timeout, groups)
-            by_coordinator: dict[tuple[str, int], list[str]] = {}
-            for g in groups:
-                if g in where:
-                    by_coordinator.setdefault(where[g], []).append(g)
-            answers = await asyncio.gather(*(group_wire.committed_offsets(self.spec, h, p, self.timeout, gs)
-                                             for (h, p), gs in by_coordinator.items()))
-        except WorkbenchError as exc:
-            if exc.problem.kind in ("unsupported", "refused", "dns"):
-                return None
-            raise
-        except (OSError, TimeoutError):
-            return None
-        out: dict[str, dict[TP, int] | None] = {}
-        for answer in answers:
-            out.update(answer)
-        return out
-
-    async def _lags(self, groups: list[str]) -> dict[str, int | None]:
-        committed = await self._committed_batched(groups)
-        return await self._thread(self._lags_blocking, groups, committed)
-
-    async def lags(self, groups: list[str]) -> dict[str, int | None]:
-        """Total lag of each group (None when unknown); the GUI thread only sends the batched requests."""
-        if not groups:
-            return {}
-        return await self.admin._guard("reading the lag of consumer groups", self._lags(list(groups)))
+class GroupsService(GroupOffsets):
+    """Groups, their members and offsets, reset plans and deletes over one connection's AdminService."""
 
     async def list_groups(self) -> list[GroupSummary]:
         """Every group the brokers list, described where it is a consumer group, with its total lag."""

@@ -206,7 +206,7 @@ class MemberModel(RecordTableModel[MemberInfo]):
         Column("Instance id", lambda m: m.instance_id or "–"),
         Column("Client id", lambda m: m.client_id),
         Column("Host", lambda m: m.host),
-        Column("#", lambda m: str(len(m.assignment)), lambda m: len(m.assignment), numeric=True),
+        Column("#Partitions", lambda m: str(len(m.assignment)), lambda m: len(m.assignment), numeric=True),
         Column("Assignment", lambda m: m.assignment_text or "–"),
         Column("Target assignment", lambda m: assignment_text(m.target) if m.target else "–"),
     )
