@@ -47,6 +47,17 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "TOPIC_DELETION_DISABLED": "topic deletion is disabled on this cluster (delete.topic.enable=false)",
     "UNKNOWN_SERVER_ERROR": "the broker failed with an unexpected error",
     "_INVALID_ARG": "an argument is not valid",
+    "NON_EMPTY_GROUP": "the group still has active members: stop them first",
+    "GROUP_ID_NOT_FOUND": "the group does not exist",
+    "GROUP_SUBSCRIBED_TO_TOPIC": "the group's members are subscribed to the topic: stop them first",
+    "UNKNOWN_MEMBER_ID": "the group has active members, so its coordinator refuses commits from outside the group",
+    "ILLEGAL_GENERATION": "the group has rebalanced since the request was made",
+    "REBALANCE_IN_PROGRESS": "the group is rebalancing",
+    "INVALID_GROUP_ID": "the group id is not valid",
+    "COORDINATOR_NOT_AVAILABLE": "the group's coordinator is not available",
+    "NOT_COORDINATOR": "the broker is no longer the group's coordinator",
+    "COORDINATOR_LOAD_IN_PROGRESS": "the group's coordinator is still loading its groups",
+    "OFFSET_METADATA_TOO_LARGE": "the offset metadata is larger than the broker allows",
     # producing
     "_MSG_TIMED_OUT": "the message was not delivered within message.timeout.ms",
     "MSG_SIZE_TOO_LARGE": "the message, or the batch it was sent in, is larger than the topic's max.message.bytes "
@@ -197,6 +208,13 @@ def _kafka_problem(exc: Any, doing: str, timeout: float | None) -> Problem | Non
         said = "" if not text or text.startswith(("Broker:", "Local:")) else f": {_short_reason(text)}"
         return Problem("kafka", _sentence(f"{doing}{meaning} ({name}){said}"))
     return Problem("kafka", _sentence(f"{doing}the broker answered {name}: {text}"))
+
+
+def kafka_error(name: str, doing: str = "") -> WorkbenchError:
+    """A WorkbenchError for a Kafka error code by name (any case, as kio or librdkafka spell it)."""
+    name = name.upper()
+    meaning = KAFKA_ERROR_SENTENCES.get(name, "the broker refused the request")
+    return WorkbenchError("kafka", _sentence(f"{doing}: {meaning} ({name})" if doing else f"{meaning} ({name})"))
 
 
 def _kazoo_problem(exc: BaseException, doing: str) -> Problem | None:

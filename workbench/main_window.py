@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from workbench import settings as S
 from workbench.controllers.base import Controller
 from workbench.controllers.brokers import BrokersController
+from workbench.controllers.groups import GroupsController
 from workbench.controllers.local import LocalController
 from workbench.controllers.messages import MessagesController
 from workbench.controllers.produce import ProduceController
@@ -44,6 +45,7 @@ from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
 from workbench.local_broker import LocalBroker
 from workbench.panes.brokers import BrokersPane
+from workbench.panes.groups import GroupsPane
 from workbench.panes.local import LocalPane
 from workbench.panes.messages import MessagesPane
 from workbench.panes.produce import ProducePane
@@ -83,12 +85,14 @@ class MainWindow(QMainWindow):
         self.topics_pane = TopicsPane()
         self.brokers_pane = BrokersPane()
         self.zk_pane = ZooKeeperPane(self.store.get(S.ZK_PAGE_SIZE))
+        self.groups_pane = GroupsPane()
         self.messages_pane = MessagesPane()
         self.produce_pane = ProducePane()
         self.local_ctl = LocalController(self.local_pane, self.tasks, self, self.store, self.local, self)
         self.topics_ctl = TopicsController(self.topics_pane, self.tasks, self, self)
         self.brokers_ctl = BrokersController(self.brokers_pane, self.tasks, self, self)
         self.zk_ctl = ZooKeeperController(self.zk_pane, self.tasks, self, self.store, self)
+        self.groups_ctl = GroupsController(self.groups_pane, self.tasks, self, self.store, self)
         self.messages_ctl = MessagesController(self.messages_pane, self.tasks, self, self)
         self.produce_ctl = ProduceController(self.produce_pane, self.tasks, self, self.store, self)
         self.features: list[tuple[str, str, QWidget, Controller]] = [
@@ -98,6 +102,7 @@ class MainWindow(QMainWindow):
             ("produce", "Produce", self.produce_pane, self.produce_ctl),
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
+            ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
         ]
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
@@ -216,6 +221,7 @@ class MainWindow(QMainWindow):
         self.local_ctl.state_changed.connect(self._local_state)
         self.local_ctl.data_changed.connect(self.topics_ctl.refresh)
         self.local_ctl.data_changed.connect(self.brokers_ctl.refresh)
+        self.local_ctl.data_changed.connect(self.groups_ctl.refresh)
         self.topics_ctl.topics_loaded.connect(self.produce_pane.set_topics)
         self.topics_ctl.topics_loaded.connect(self.messages_pane.set_topics)
         self.messages_ctl.produce_again.connect(self._produce_again)

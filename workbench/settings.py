@@ -58,3 +58,8 @@ SAMPLE_DATA_OFFERED = declare("local.sample_data_offered", bool, False,
 LAST_PROFILE = declare("ui.last_profile", str, "Local", "The connection opened at start.")
 WINDOW_STATE = declare("ui.window_state", str, "", "The window's dock layout (Qt saveState, base64).")
 WINDOW_GEOMETRY = declare("ui.window_geometry", str, "", "The window's size and position (Qt saveGeometry, base64).")
+LAG_SAMPLE_INTERVAL = declare("groups.lag_sample_interval_s", float, 10.0,
+                              "Seconds between two samples of the lag of the consumer groups on screen and of the "
+                              "pinned groups (0 stops sampling).")
+LAG_RETENTION = declare("groups.lag_retention_hours", float, 168.0,
+                        "Hours of consumer-group lag history kept in the app's database; older samples are deleted.")

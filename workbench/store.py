@@ -1,12 +1,15 @@
 """The app's own database (sqlite-utils, in the user's config directory): profiles and settings; secrets in the keyring.
 
 Layout: `profiles` (one row per connection profile; extra client properties as JSON),
-`settings` (key -> JSON value, see settings.py) and `templates` (produce-pane templates:
-name -> the form as JSON, with byte fields written as record_file writes them). Passwords never enter the
-database: they go to the OS keyring under the service name "kafka-workbench" and the
-account "<profile>/<secret>". When no keyring backend exists (a headless machine),
-secrets are kept in memory for this session only and `SecretStore.fallback_message`
-says so, so the UI can tell the user once.
+`settings` (key -> JSON value, see settings.py), `templates` (produce-pane templates:
+name -> the form as JSON, with byte fields written as record_file writes them) and, for
+consumer groups, `group_resets` (each reset applied, with the offsets it replaced, for
+undo), `pinned_groups` and `lag_samples` (cluster, group, time in ms, total lag; written
+off the GUI thread by services/lag_history.py). Passwords never enter the database:
+they go to the OS keyring under the service name "kafka-workbench" and the account
+"<profile>/<secret>". When no keyring backend exists (a headless machine), secrets are
+kept in memory for this session only and `SecretStore.fallback_message` says so, so the
+UI can tell the user once.
 
 `KAFKA_WORKBENCH_HOME`, when set, holds both the config and the data directory
 (tests and portable installs use it).
@@ -26,6 +29,7 @@ import platformdirs
 import sqlite_utils
 
 from workbench.services.connection import ConnectionSpec
+from workbench.services.group_model import ResetRecord
 from workbench.settings import REGISTRY, Setting, T
 
 APP = "kafka-workbench"
@@ -111,6 +115,23 @@ class Store:
             self.db.table("settings").create({"key": str, "value": str}, pk="key")
         if "templates" not in self.db.table_names():
             self.db.table("templates").create({"name": str, "state": str, "updated": float}, pk="name")
+        self._migrate_groups()
+
+    def _migrate_groups(self) -> None:
+        """Consumer groups: resets applied (for undo), pinned groups, lag samples (written by LagHistory)."""
+        names = self.db.table_names()
+        if "group_resets" not in names:
+            self.db.table("group_resets").create({
+                "id": int, "cluster": str, "group_id": str, "applied_ms": int, "description": str, "command": str,
+                "rows": str, "undo_of": int, "undone_by": int,
+            }, pk="id")
+            self.db.table("group_resets").create_index(["cluster", "group_id"])
+        if "pinned_groups" not in names:
+            self.db.table("pinned_groups").create({"cluster": str, "group_id": str}, pk=("cluster", "group_id"))
+        if "lag_samples" not in names:
+            self.db.table("lag_samples").create({"cluster": str, "group_id": str, "ts": int, "lag": int})
+            self.db.table("lag_samples").create_index(["cluster", "group_id", "ts"])
+            self.db.table("lag_samples").create_index(["ts"])
 
     def close(self) -> None:
         self.db.close()
@@ -129,6 +150,41 @@ class Store:
     def set(self, setting: Setting[T], value: T) -> None:
         assert setting.key in REGISTRY
         self.db.table("settings").upsert({"key": setting.key, "value": json.dumps(setting.coerce(value))}, pk="key")
+
+    # -- consumer groups: resets applied, pinned groups -------------------------------------
+
+    def record_reset(self, cluster: str, group: str, applied_ms: int, description: str, command: str,
+                     rows: list[tuple[str, int, int | None, str, int | None, int]], undo_of: int | None = None) -> int:
+        """Keep a reset that was applied (rows: topic, partition, offset, metadata and leader epoch before, offset
+        after); an undo also marks the reset it undid. Returns the new reset's id."""
+        table = self.db.table("group_resets")
+        table.insert({"cluster": cluster, "group_id": group, "applied_ms": applied_ms, "description": description,
+                      "command": command, "rows": json.dumps(rows), "undo_of": undo_of, "undone_by": None})
+        new_id = int(table.last_pk or 0)
+        if undo_of is not None:
+            table.update(undo_of, {"undone_by": new_id})
+        return new_id
+
+    def resets(self, cluster: str, group: str) -> list[ResetRecord]:
+        """The resets applied to a group on a cluster, newest first."""
+        out = []
+        for r in self.db.table("group_resets").rows_where("cluster = ? and group_id = ?", [cluster, group],
+                                                          order_by="id desc"):
+            rows = tuple((t, int(p), None if b is None else int(b), md or "", None if e is None else int(e), int(a))
+                         for t, p, b, md, e, a in json.loads(r["rows"]))
+            out.append(ResetRecord(int(r["id"]), r["cluster"], r["group_id"], int(r["applied_ms"]), r["description"],
+                                   r["command"], rows, r["undo_of"], r["undone_by"]))
+        return out
+
+    def pinned_groups(self, cluster: str) -> frozenset[str]:
+        return frozenset({r["group_id"] for r in self.db.table("pinned_groups").rows_where("cluster = ?", [cluster])})
+
+    def set_pinned(self, cluster: str, group: str, pinned: bool) -> None:
+        table = self.db.table("pinned_groups")
+        if pinned:
+            table.upsert({"cluster": cluster, "group_id": group}, pk=("cluster", "group_id"))
+        else:
+            table.delete_where("cluster = ? and group_id = ?", [cluster, group])
 
     # -- profiles ------------------------------------------------------------------------
 

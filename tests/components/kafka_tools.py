@@ -5,11 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 from pathlib import Path
 
 import pytest
 
 KAFKA_TOOLS_VERSION = "4.1.1"
+TOOL_BATCH = Path(__file__).with_name("ToolBatch.java")
 MAIN_CLASSES = {
     "kafka-topics": "org.apache.kafka.tools.TopicCommand",
     "kafka-console-producer": "org.apache.kafka.tools.ConsoleProducer",
@@ -73,6 +75,7 @@ def kafka_libs(version: str) -> Path:
 class KafkaCli:
     def __init__(self, libs: Path, workdir: Path) -> None:
         self.libs = libs
+        self.workdir = workdir
         self.log_flags = log_config_flags(workdir)
 
     def command(self, tool: str, *args: str) -> list[str]:
@@ -87,6 +90,24 @@ class KafkaCli:
             raise AssertionError(f"{tool} {' '.join(args)} exited {result.returncode}\n"
                                  f"stdout:\n{result.stdout[-3000:]}\nstderr:\n{result.stderr[-3000:]}")
         return result
+
+    def run_batch(self, tool: str, runs: list[list[str]],
+                  timeout: float = 300) -> list[subprocess.CompletedProcess[str]]:
+        """Run a tool once per argument list, all in one JVM (ToolBatch.java): one JVM start instead of one per
+        run. Each result has the run's stdout, stderr and the exit status the tool asked for."""
+        batch = Path(tempfile.mkdtemp(prefix="batch-", dir=self.workdir))
+        runs_file = batch / "runs.tsv"
+        if any("\t" in a or "\n" in a for args in runs for a in args):
+            raise ValueError("ToolBatch arguments cannot hold tabs or newlines")
+        runs_file.write_text("".join("\t".join(args) + "\n" for args in runs))
+        cmd = ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", str(TOOL_BATCH), MAIN_CLASSES[tool],
+               str(runs_file), str(batch)]
+        done = subprocess.run(cmd, text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            raise AssertionError(f"ToolBatch exited {done.returncode}\nstderr:\n{done.stderr[-3000:]}")
+        return [subprocess.CompletedProcess(args, int((batch / f"{n}.rc").read_text()),
+                                            (batch / f"{n}.out").read_text(), (batch / f"{n}.err").read_text())
+                for n, args in enumerate(runs)]
 
 
 @pytest.fixture(scope="session")
