@@ -100,9 +100,9 @@ class MainWindow(QMainWindow):
             ("topics", "Topics", self.topics_pane, self.topics_ctl),
             ("messages", "Messages", self.messages_pane, self.messages_ctl),
             ("produce", "Produce", self.produce_pane, self.produce_ctl),
+            ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
-            ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
         ]
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
