@@ -13,7 +13,6 @@ again" from a message) are connected here, in `_wire_across`.
 from __future__ import annotations
 
 import base64
-import contextlib
 import functools
 import gc
 import sys
@@ -34,12 +33,13 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import settings as S
-from workbench.controllers.base import Controller
+from workbench.controllers.base import TRANSPORT_KINDS, Controller
 from workbench.controllers.brokers import BrokersController
 from workbench.controllers.groups import GroupsController
 from workbench.controllers.local import LocalController
 from workbench.controllers.messages import MessagesController
 from workbench.controllers.produce import ProduceController
+from workbench.controllers.profiles import ProfilesController
 from workbench.controllers.topics import TopicsController
 from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
@@ -57,17 +57,16 @@ from workbench.services.connection import ConnectionSpec
 from workbench.services.record import Record
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
-from workbench.ui.profile_dialog import ProfileDialog
 from workbench.ui.tasks import TaskRunner
 from workbench.ui.theme import apply_theme
 from workbench.ui.widgets import DetailsDialog
 
 RETRY_MS = 3000
-TRANSPORT_KINDS = ("refused", "timeout", "dns", "tls", "auth")
 
 
 class MainWindow(QMainWindow):
     connection_opened = Signal(str)
+    connection_recovered = Signal(str)  # every pane that failed to reach the cluster has reloaded
 
     def __init__(self, store: Store | None = None, local: LocalBroker | None = None) -> None:
         super().__init__()
@@ -104,6 +103,9 @@ class MainWindow(QMainWindow):
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
         ]
+        self.profiles = ProfilesController(self.tasks, self, self.store, self, self)
+        self.profiles.saved.connect(self._profile_saved)
+        self.profiles.deleted.connect(self._profile_deleted)
         self.docks: dict[str, QDockWidget] = {}
         self._build_docks()
         self._build_toolbar()
@@ -165,11 +167,11 @@ class MainWindow(QMainWindow):
         self.read_only_badge = QLabel("")
         bar.addWidget(self.read_only_badge)
         self.new_action = QAction("New connection…", self)
-        self.new_action.triggered.connect(lambda: self.edit_profile(None))
+        self.new_action.triggered.connect(lambda: self.profiles.edit(None))
         self.edit_action = QAction("Edit connection…", self)
-        self.edit_action.triggered.connect(lambda: self.edit_profile(self.switcher.currentText()))
+        self.edit_action.triggered.connect(lambda: self.profiles.edit(self.switcher.currentText()))
         self.delete_profile_action = QAction("Delete connection", self)
-        self.delete_profile_action.triggered.connect(self._delete_current_profile)
+        self.delete_profile_action.triggered.connect(lambda: self.profiles.delete(self.switcher.currentText()))
         self.refresh_action = QAction("Refresh", self)
         self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
         self.refresh_action.triggered.connect(self.refresh_current)
@@ -259,7 +261,7 @@ class MainWindow(QMainWindow):
         self.last_problem = problem
         self.status_label.setText(f"⚠ {problem.sentence}")
         self.details_button.setVisible(bool(problem.detail))
-        if self.session is not None and problem.kind in TRANSPORT_KINDS:
+        if self.session is not None and problem.kind in TRANSPORT_KINDS and not self._closing:
             self.session.failed = True
             if not self.retry_timer.isActive():
                 self.retry_timer.start()
@@ -269,10 +271,14 @@ class MainWindow(QMainWindow):
         self.details_button.hide()
 
     def succeeded(self, text: str = "") -> None:
+        """A refresh reached the cluster; the session has recovered when no retrying controller still fails."""
         if self.session is not None and self.session.failed:
+            if any(c.failing for c in self.controllers if c.retries):
+                return  # another pane still could not reload: the retry timer goes on, its problem stays shown
             self.session.failed = False
             self.retry_timer.stop()
             self.inform(f"Connected to {self.session.spec.name} again.")
+            self.connection_recovered.emit(self.session.spec.name)
         elif text:
             self.inform(text)
 
@@ -346,7 +352,7 @@ class MainWindow(QMainWindow):
                 ctl.refresh()
 
     def _retry(self) -> None:
-        if self.session is None or not self.session.failed:
+        if self.session is None or not self.session.failed or self._closing:
             self.retry_timer.stop()
             return
         for ctl in self.controllers:
@@ -362,38 +368,11 @@ class MainWindow(QMainWindow):
             self._close_session()
             self.topics_pane.show_note("The Local broker is not running: start it in the Local broker pane.")
 
-    def edit_profile(self, name: str | None) -> None:
-        spec = None
-        if name and name != LOCAL_PROFILE:
-            with contextlib.suppress(KeyError):
-                spec = self.store.load_profile(name)
-        dlg = ProfileDialog(spec, self.store.secrets.fallback_message, self)
-        self.profile_dialog = dlg
+    def _profile_saved(self, name: str) -> None:
+        self._fill_switcher()
+        self._switch_to(name)
 
-        def test(candidate: ConnectionSpec) -> None:
-            dlg.show_result("Testing…", True)
-            self.tasks.run("testing the connection", AdminService(candidate, self.store.get(S.REQUEST_TIMEOUT))
-                           .check(), done=lambda text: dlg.show_result(text, True),
-                           on_error=lambda p: dlg.show_result(p.sentence, False))
-
-        def save(candidate: ConnectionSpec) -> None:
-            try:
-                self.store.save_profile(candidate)
-            except ValueError as exc:
-                dlg.show_result(str(exc), False)
-                return
-            dlg.accept()
-            self._fill_switcher()
-            self._switch_to(candidate.name)
-        dlg.test_requested.connect(test)
-        dlg.save_requested.connect(save)
-        dlg.open()
-
-    def _delete_current_profile(self) -> None:
-        name = self.switcher.currentText()
-        if name == LOCAL_PROFILE:
-            return
-        self.store.delete_profile(name)
+    def _profile_deleted(self, _name: str) -> None:
         self._fill_switcher()
         self._switch_to(LOCAL_PROFILE)
 

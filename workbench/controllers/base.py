@@ -31,11 +31,16 @@ class StatusLine(Protocol):
     def succeeded(self, text: str = "") -> None: ...
 
 
+TRANSPORT_KINDS = ("refused", "timeout", "dns", "tls", "auth")
+
+
 class Controller(QObject):
     #: the key of the pane this controller feeds (refresh targets the visible panes)
     pane_key = ""
     #: refreshed again by the window's retry timer after a transport failure
     retries = False
+    #: its last refresh could not reach the cluster: the retry timer refreshes it until one works
+    failing = False
 
     def __init__(self, tasks: TaskRunner, status: StatusLine, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -54,6 +59,7 @@ class Controller(QObject):
     def connection_changed(self, session: Session | None) -> None:
         """A new connection (or none): forget what belongs to the old one and load from the new one."""
         self.session = session
+        self.failing = False
         self.on_connection(session)
 
     def on_connection(self, session: Session | None) -> None:
@@ -62,6 +68,15 @@ class Controller(QObject):
 
     def refresh(self) -> None:
         """Reload what the pane shows from the open connection."""
+
+    def refresh_worked(self, text: str = "") -> None:
+        """A refresh reached the cluster (call it from the refresh's result)."""
+        self.failing = False
+        self.status.succeeded(text)
+
+    def refresh_failed(self, problem: Problem) -> None:
+        """A refresh failed (call it from the refresh's error path): a transport problem keeps it being retried."""
+        self.failing = problem.kind in TRANSPORT_KINDS
 
     def shutdown(self) -> None:
         """The window is closing: stop anything that would outlive it."""

@@ -7,7 +7,7 @@ import asyncio
 from PySide6.QtCore import QObject
 
 from workbench.controllers.base import Controller, StatusLine
-from workbench.errors import describe
+from workbench.errors import Problem, describe
 from workbench.panes.brokers import BrokersPane
 from workbench.services.admin import AdminService
 from workbench.services.model import ClusterOverview
@@ -38,9 +38,12 @@ class BrokersController(Controller):
         async def work() -> None:
             overview = await admin.cluster()
             self.pane.show_overview(overview)
-            self.status.succeeded()
+            self.refresh_worked()
             await asyncio.gather(self._health(admin, overview), self._log_dirs(admin))
-        self.tasks.run("describing the cluster", work(), key="brokers", on_error=self.pane.show_problem)
+        def failed(problem: Problem) -> None:
+            self.pane.show_problem(problem)
+            self.refresh_failed(problem)
+        self.tasks.run("describing the cluster", work(), key="brokers", on_error=failed)
 
     async def _health(self, admin: AdminService, overview: ClusterOverview) -> None:
         try:

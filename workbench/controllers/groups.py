@@ -90,11 +90,13 @@ class GroupsController(Controller):
 
         def done(groups: list[GroupSummary]) -> None:
             self.pane.show_groups(groups)
-            self.status.succeeded(f"{len(groups):,} consumer groups on {name}.")
+            self.refresh_worked(f"{len(groups):,} consumer groups on {name}.")
             if self.pane.current is not None:
                 self.load_group(self.pane.current)
-        self.tasks.run("listing consumer groups", service.list_groups(), done, key="groups",
-                       on_error=self.pane.show_problem)
+        def failed(problem: Problem) -> None:
+            self.pane.show_problem(problem)
+            self.refresh_failed(problem)
+        self.tasks.run("listing consumer groups", service.list_groups(), done, key="groups", on_error=failed)
 
     def load_group(self, group: str) -> None:
         service = self.service

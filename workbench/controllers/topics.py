@@ -7,6 +7,7 @@ import gc
 from PySide6.QtCore import QObject, Signal
 
 from workbench.controllers.base import Controller, StatusLine
+from workbench.errors import Problem
 from workbench.panes.topics import TopicsPane
 from workbench.services.model import TopicSummary
 from workbench.session import Session
@@ -46,8 +47,12 @@ class TopicsController(Controller):
         def done(topics: list[TopicSummary]) -> None:
             self.pane.show_topics(topics)
             self.topics_loaded.emit(topics)
-            self.status.succeeded(f"{len(topics):,} topics on {admin.spec.name}.")
-        self.tasks.run("listing topics", admin.list_topics(), done, key="topics", on_error=self.pane.show_problem)
+            self.refresh_worked(f"{len(topics):,} topics on {admin.spec.name}.")
+
+        def failed(problem: Problem) -> None:
+            self.pane.show_problem(problem)
+            self.refresh_failed(problem)
+        self.tasks.run("listing topics", admin.list_topics(), done, key="topics", on_error=failed)
 
     def load_topic(self, topic: str) -> None:
         admin = self.admin

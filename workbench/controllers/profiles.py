@@ -1,0 +1,61 @@
+"""Connection profiles: the profile dialog (test, save) and deleting a profile; the window switches connections."""
+
+from __future__ import annotations
+
+import contextlib
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QWidget
+
+from workbench import settings as S
+from workbench.controllers.base import Controller, StatusLine
+from workbench.services.admin import AdminService
+from workbench.services.connection import ConnectionSpec
+from workbench.store import LOCAL_PROFILE, Store
+from workbench.ui.profile_dialog import ProfileDialog
+from workbench.ui.tasks import TaskRunner
+
+
+class ProfilesController(Controller):
+    #: a profile was saved (open it) or deleted (go back to Local); the name
+    saved = Signal(str)
+    deleted = Signal(str)
+
+    def __init__(self, tasks: TaskRunner, status: StatusLine, store: Store, window: QWidget,
+                 parent: QObject | None = None) -> None:
+        super().__init__(tasks, status, parent)
+        self.store = store
+        self.window = window
+        self.dialog: ProfileDialog | None = None
+
+    def edit(self, name: str | None) -> None:
+        """The profile dialog for a new profile (None) or the named one."""
+        spec = None
+        if name and name != LOCAL_PROFILE:
+            with contextlib.suppress(KeyError):
+                spec = self.store.load_profile(name)
+        dlg = ProfileDialog(spec, self.store.secrets.fallback_message, self.window)
+        self.dialog = dlg
+
+        def test(candidate: ConnectionSpec) -> None:
+            dlg.show_result("Testing…", True)
+            self.tasks.run("testing the connection", AdminService(candidate, self.store.get(S.REQUEST_TIMEOUT))
+                           .check(), done=lambda text: dlg.show_result(text, True),
+                           on_error=lambda p: dlg.show_result(p.sentence, False))
+
+        def save(candidate: ConnectionSpec) -> None:
+            try:
+                self.store.save_profile(candidate)
+            except ValueError as exc:
+                dlg.show_result(str(exc), False)
+                return
+            dlg.accept()
+            self.saved.emit(candidate.name)
+        dlg.test_requested.connect(test)
+        dlg.save_requested.connect(save)
+        dlg.open()
+
+    def delete(self, name: str) -> None:
+        if name and name != LOCAL_PROFILE:
+            self.store.delete_profile(name)
+            self.deleted.emit(name)
