@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         self.topics_ctl.topics_loaded.connect(self.messages_pane.set_topics)
         self.messages_ctl.produce_again.connect(self._produce_again)
         self.topics_pane.browse_requested.connect(self._browse_topic)
+        self.docks["messages"].visibilityChanged.connect(self.messages_ctl.pane_visible)
 
     def _browse_topic(self, topic: str) -> None:
         self.messages_pane.form.choose_topic(topic)

@@ -85,7 +85,14 @@ class MessagesController(Controller):
         self._set_results(None)
         if session is not None:
             self.pane.set_read_only(session.read_only)
-            WORKERS.prime()  # the first scan's worker process, loaded before it is needed
+            self.pane_visible(self.pane.isVisible())
+
+    def pane_visible(self, visible: bool) -> None:
+        """While the pane is on screen with a connection open, the first scan's worker process (and the one that
+        parses large values) are started before they are needed."""
+        if visible and self.session is not None:
+            WORKERS.prime()
+            processes.prime()
 
     def _set_results(self, results: ResultSet | None) -> None:
         old, self.results = self.results, results
