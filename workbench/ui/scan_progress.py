@@ -74,7 +74,6 @@ class ScanProgressView(QWidget):
         self.reason = QLabel("")
         self.reason.setObjectName("scan-reason")
         self.reason.setWordWrap(True)
-        self.reason.setAutoFillBackground(True)
         self.reason.setContentsMargins(6, 3, 6, 3)
         layout.addWidget(self.reason)
         # Nothing here changes size while a scan runs: a layout change moves the results table and repaints the
@@ -140,9 +139,11 @@ class ScanProgressView(QWidget):
         self._paint_reason(sentence, "critical")
 
     def _paint_reason(self, text: str, state: str | None) -> None:
-        pal = self.reason.palette()
-        pal.setColor(self.reason.backgroundRole(), colour(state) if state else pal.color(self.backgroundRole()))
-        self.reason.setPalette(pal)
+        self.reason.setAutoFillBackground(state is not None)
+        if state is not None:
+            pal = self.reason.palette()
+            pal.setColor(self.reason.backgroundRole(), colour(state))
+            self.reason.setPalette(pal)
         self.reason.setText(text)
         self.reason.setToolTip(text)
 
