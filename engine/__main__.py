@@ -7,13 +7,20 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import base64
 import logging
 import signal
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from engine.config import ConfigError, load_broker_config, parse_properties_text
+
+if TYPE_CHECKING:
+    from engine.security.scram import ScramCredential
+
+    ScramUpsert = tuple[dict[tuple[str, str], ScramCredential], list[tuple[str, str]]]
 
 READY_MESSAGE = "Kafka Workbench broker started"
 
@@ -27,6 +34,9 @@ def parse_args(argv: list[str]) -> tuple[dict[str, str], argparse.Namespace]:
     parser.add_argument("--override", action="append", default=[], metavar="key=value",
                         help="set a property, overriding the file (repeatable)")
     parser.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    parser.add_argument("--add-scram", action="append", default=[], metavar="MECHANISM=[name=...,password=...]",
+                        help="create or replace a SCRAM user at start, as kafka-storage format --add-scram does "
+                             "(salt=, saltedpassword= and iterations= may be given instead of password=)")
     args = parser.parse_args(argv)
     settings: dict[str, str] = {}
     if args.properties:
@@ -43,6 +53,35 @@ def parse_args(argv: list[str]) -> tuple[dict[str, str], argparse.Namespace]:
     return settings, args
 
 
+def parse_add_scram(item: str) -> ScramUpsert:
+    """'SCRAM-SHA-256=[name=alice,password=alice-secret]' (or salt=<b64>,saltedpassword=<b64>,iterations=N)."""
+    from engine.security.scram import MECHANISMS, credential_from_password, credential_from_salted
+
+    mech_name, sep, rest = item.partition("=")
+    mech = MECHANISMS.get(mech_name.strip().upper())
+    if not sep or mech is None or not rest.strip().startswith("[") or not rest.strip().endswith("]"):
+        raise ConfigError(f"--add-scram needs MECHANISM=[name=...,password=...] with SCRAM-SHA-256 or "
+                          f"SCRAM-SHA-512, got {item!r}")
+    fields: dict[str, str] = {}
+    for part in rest.strip()[1:-1].split(","):
+        key, _, value = part.partition("=")
+        fields[key.strip().lower()] = value.strip().strip('"')
+    name = fields.get("name", "")
+    if not name:
+        raise ConfigError(f"--add-scram {item!r} has no name=")
+    iterations = int(fields.get("iterations", "4096"))
+    if not mech.min_iterations <= iterations <= 16384:
+        raise ConfigError(f"--add-scram: iterations must be between {mech.min_iterations} and 16384")
+    if "password" in fields:
+        credential = credential_from_password(mech, fields["password"], iterations)
+    elif "saltedpassword" in fields and "salt" in fields:
+        credential = credential_from_salted(mech, base64.b64decode(fields["salt"]),
+                                            base64.b64decode(fields["saltedpassword"]), iterations)
+    else:
+        raise ConfigError(f"--add-scram {item!r} needs password= or salt= with saltedpassword=")
+    return {(name, mech.name): credential}, []
+
+
 def raise_open_files_limit() -> None:
     """Every partition keeps its active segment open: allow as many files as the system lets us."""
     try:
@@ -55,8 +94,9 @@ def raise_open_files_limit() -> None:
         pass
 
 
-async def serve(settings: dict[str, str]) -> int:
+async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None = None) -> int:
     from engine.broker import Broker, BrokerError
+    from engine.security.broker_security import BrokerSecurity
     from engine.server import KafkaServer
 
     started = time.monotonic()
@@ -71,11 +111,20 @@ async def serve(settings: dict[str, str]) -> int:
     except BrokerError as exc:
         log.error("%s", exc.message)
         return 1
-    server = KafkaServer(broker)
+    try:
+        security = BrokerSecurity.open(config, config.data_dir)
+        for spec in scram_users or []:
+            security.change_scram(*spec)
+    except ConfigError as exc:
+        log.error("configuration error: %s", exc)
+        broker.close()
+        return 2
+    server = KafkaServer(broker, security)
     try:
         bound = await server.start()
     except OSError as exc:
         log.error("cannot listen on %s: %s", ",".join(config["listeners"]), exc.strerror or exc)
+        security.close()
         broker.close()
         return 1
     stop = asyncio.Event()
@@ -87,11 +136,13 @@ async def serve(settings: dict[str, str]) -> int:
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
     log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
              broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
+    log.info("security: %s", security.describe())
     await stop.wait()
     log.info("shutting down")
     retention.cancel()
     group_timers.cancel()
     await server.stop()
+    security.close()
     broker.close()
     log.info("stopped cleanly")
     return 0
@@ -129,11 +180,12 @@ def main(argv: list[str] | None = None) -> int:
             raise ConfigError(f"unknown --log-level {args.log_level!r}")
         logging.basicConfig(level=level, format="[%(asctime)s] %(levelname)s %(message)s (%(name)s)")
         load_broker_config(settings)
+        scram_users = [parse_add_scram(item) for item in args.add_scram]
     except ConfigError as exc:
         print(f"kafka-workbench-broker: configuration error: {exc}", file=sys.stderr)
         return 2
     try:
-        return asyncio.run(serve(settings))
+        return asyncio.run(serve(settings, scram_users))
     except KeyboardInterrupt:
         return 0
 

@@ -64,7 +64,55 @@ def _listeners(v: list[str]) -> str | None:
     return None
 
 
+def _protocol_map(v: list[str]) -> str | None:
+    for item in v:
+        name, sep, proto = item.partition(":")
+        if not sep or not name.strip():
+            return f"{item!r} is not LISTENER_NAME:SECURITY_PROTOCOL"
+        if proto.strip().upper() not in SECURITY_PROTOCOLS:
+            return f"{proto.strip()!r} is not one of {', '.join(SECURITY_PROTOCOLS)}"
+    return None
+
+
 DEFAULT_DATA_DIR = str(Path(platformdirs.user_data_dir("kafka-workbench")) / "broker")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+
+# Listeners, TLS, SASL and authorization (engine/security). The ssl.*, sasl.enabled.mechanisms and
+# connections.max.reauth.ms properties may also be set per listener, as in Kafka:
+# listener.name.<listener>.<property>, and each SASL mechanism's JAAS config is
+# listener.name.<listener>.<mechanism>.sasl.jaas.config.
+SECURITY_PROPS: tuple[Prop, ...] = (
+    Prop("listener.security.protocol.map", _list, "PLAINTEXT:PLAINTEXT,SSL:SSL,SASL_PLAINTEXT:SASL_PLAINTEXT,SASL_SSL:SASL_SSL", "The security protocol of each listener name, as NAME:PROTOCOL pairs.", _protocol_map),
+    Prop("ssl.keystore.type", _str, "JKS", "PEM or PKCS12 (a JKS-typed file that is really PKCS12 is read as such).", _one_of("PEM", "PKCS12", "JKS")),
+    Prop("ssl.keystore.location", _str, None, "The broker's key and certificate chain: a PEM file or a PKCS12 keystore."),
+    Prop("ssl.keystore.password", _str, None, "Password of a PKCS12 keystore.", sensitive=True),
+    Prop("ssl.key.password", _str, None, "Password of the private key (an encrypted PEM key, or the key entry of a keystore).", sensitive=True),
+    Prop("ssl.keystore.key", _str, None, "The private key in PEM, given inline (ssl.keystore.type=PEM).", sensitive=True),
+    Prop("ssl.keystore.certificate.chain", _str, None, "The certificate chain in PEM, given inline (ssl.keystore.type=PEM)."),
+    Prop("ssl.truststore.type", _str, "JKS", "PEM or PKCS12: the certificates trusted to sign client certificates.", _one_of("PEM", "PKCS12", "JKS")),
+    Prop("ssl.truststore.location", _str, None, "The trusted certificates: a PEM file or a PKCS12 truststore."),
+    Prop("ssl.truststore.password", _str, None, "Password of a PKCS12 truststore.", sensitive=True),
+    Prop("ssl.truststore.certificates", _str, None, "Trusted certificates in PEM, given inline (ssl.truststore.type=PEM)."),
+    Prop("ssl.client.auth", _str, "none", "Client certificates: required, requested or none.", _one_of("required", "requested", "none")),
+    Prop("ssl.enabled.protocols", _list, "TLSv1.2,TLSv1.3", "TLS versions accepted.", lambda v: None if v and set(v) <= {"TLSv1.2", "TLSv1.3"} else "only TLSv1.2 and TLSv1.3 are supported"),
+    Prop("ssl.protocol", _str, "TLSv1.3", "Accepted for compatibility; ssl.enabled.protocols decides."),
+    Prop("ssl.cipher.suites", _list, "", "OpenSSL cipher names for TLSv1.2; empty keeps the defaults."),
+    Prop("ssl.endpoint.identification.algorithm", _str, "https", "Accepted for compatibility (a single broker makes no TLS connections)."),
+    Prop("ssl.principal.mapping.rules", _str, "DEFAULT", "Rules mapping a client certificate's distinguished name to a user name, as in Kafka."),
+    Prop("sasl.enabled.mechanisms", _list, "GSSAPI", "SASL mechanisms of SASL listeners: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512."),
+    Prop("sasl.mechanism.inter.broker.protocol", _str, "GSSAPI", "Accepted for compatibility (a single broker has no inter-broker connections)."),
+    Prop("sasl.server.max.receive.size", _int, "524288", "Largest frame accepted before authentication completes.", _at_least(1)),
+    Prop("connections.max.reauth.ms", _int, "0", "Session lifetime after SASL authentication; clients re-authenticate before it ends. 0 turns it off.", _at_least(0)),
+    Prop("connection.failed.authentication.delay.ms", _int, "100", "Delay before answering (and closing) a failed authentication.", _at_least(0)),
+    Prop("authorizer.class.name", _str, "", "kafka.security.authorizer.AclAuthorizer or org.apache.kafka.metadata.authorizer.StandardAuthorizer turn on ACLs; empty allows everything."),
+    Prop("super.users", _str, "", "Principals allowed everything, e.g. User:admin;User:CN=broker."),
+    Prop("allow.everyone.if.no.acl.found", _bool, "false", "Allow a request on a resource that has no ACLs at all."),
+    Prop("principal.builder.class", _str, "org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder", "Only Kafka's default principal builder is supported.", _one_of("org.apache.kafka.common.security.authenticator.DefaultKafkaPrincipalBuilder")),
+)
+# Properties that may be set per listener (listener.name.<listener>.<property>).
+LISTENER_SCOPED = frozenset(p.name for p in SECURITY_PROPS if p.name.startswith("ssl.")) | {
+    "sasl.enabled.mechanisms", "connections.max.reauth.ms", "sasl.server.max.receive.size"}
+SASL_MECHANISM_PROPS = ("sasl.jaas.config", "connections.max.reauth.ms")
 
 BROKER_PROPS: tuple[Prop, ...] = (
     Prop("listeners", _list, "PLAINTEXT://127.0.0.1:9092", "Listeners as NAME://host:port, comma-separated.", _listeners),
@@ -103,6 +151,7 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("offsets.retention.minutes", _int, "10080", "How long committed offsets of an empty group are kept.", _at_least(1)),
     Prop("offsets.retention.check.interval.ms", _int, "600000", "How often expired offsets are removed.", _at_least(1)),
     Prop("fetch.max.bytes", _int, "57671680", "Largest Fetch response.", _at_least(1024)),
+    *SECURITY_PROPS,
 )
 
 # Properties of a stock Kafka server.properties that change nothing in this broker.
@@ -114,11 +163,28 @@ IGNORED_PROPS = frozenset({
     "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
     "log.flush.interval.messages", "log.flush.interval.ms", "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-    "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
+    "controller.listener.names", "inter.broker.listener.name", "security.inter.broker.protocol",
     "log.segment.delete.delay.ms", "num.replica.fetchers", "unclean.leader.election.enable",
 })
 
 _BY_NAME = {p.name: p for p in BROKER_PROPS}
+LISTENER_PREFIX = "listener.name."
+
+
+def listener_scoped_prop(key: str) -> Prop | None:
+    """The property a listener.name.<listener>.<property> key sets (a JAAS config is a string property)."""
+    rest = key[len(LISTENER_PREFIX):]
+    listener, _, name = rest.partition(".")
+    if not listener or not name:
+        return None
+    if name in LISTENER_SCOPED:
+        return _BY_NAME[name]
+    mechanism, _, mech_prop = name.partition(".")
+    if mechanism and mech_prop == "sasl.jaas.config":
+        return Prop(key, _str, None, "A SASL mechanism's JAAS configuration on one listener.", sensitive=True)
+    if mechanism and mech_prop == "connections.max.reauth.ms":
+        return _BY_NAME["connections.max.reauth.ms"]
+    return None
 
 
 def parse_properties_text(text: str, source: str = "properties") -> dict[str, str]:
@@ -168,6 +234,11 @@ class BrokerConfig:
         adv = self.values["advertised.listeners"] or self.values["listeners"]
         return [_split_listener(x) for x in adv]
 
+    def listener_value(self, listener: str, name: str) -> Any:
+        """A property as one listener sees it: listener.name.<listener>.<name> when set, else <name>."""
+        key = f"{LISTENER_PREFIX}{listener.lower()}.{name}"
+        return self.values[key] if key in self.values else self.values.get(name)
+
     def topic_default(self, topic_config: str) -> Any:
         """The broker-level default of a topic config (e.g. retention.ms from log.retention.*)."""
         return TOPIC_CONFIGS[topic_config].broker_default(self)
@@ -188,7 +259,7 @@ def load_broker_config(settings: Mapping[str, str]) -> BrokerConfig:
         if key in IGNORED_PROPS:
             ignored.append(key)
             continue
-        prop = _BY_NAME.get(key)
+        prop = _BY_NAME.get(key) or (listener_scoped_prop(key) if key.startswith(LISTENER_PREFIX) else None)
         if prop is None:
             errors.append(f"unknown property {key!r}")
             continue

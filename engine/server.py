@@ -6,12 +6,19 @@ requests get their responses in request order (a parked Fetch delays a Metadata
 request sent after it on the same connection, as in Kafka). This module is the
 single error boundary: a malformed frame, an unknown API or version, or a failing
 handler closes that connection only, and the broker keeps serving the others.
+
+Security (engine/security) sits at two points of this loop: each connection gets a
+Channel from its listener (TLS is done by asyncio before the connection is handed
+over; a failed handshake never reaches this module), which says which requests may
+come before SASL authentication is complete; and every decoded request passes the
+authorization gates before its handler, which may answer for it or trim it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import struct
 from typing import Any
@@ -21,28 +28,39 @@ from engine.api.routes import API_VERSIONS_KEY, BY_KEY, api_version_list
 from engine.broker import Broker
 from engine.protocol.codec import UnsupportedRequest, decode_request, encode_response, peek_header
 from engine.protocol.framing import FrameDecoder, FrameError
+from engine.security import gates
+from engine.security.broker_security import BrokerSecurity
+from engine.security.channel import AuthenticationClosed, Channel
+from engine.security.listeners import Listener
 
 log = logging.getLogger("engine.server")
 
 READ_CHUNK = 256 * 1024
 UNSUPPORTED_VERSION = 35
+TLS_HANDSHAKE_TIMEOUT_S = 10.0
 
 
 class KafkaServer:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, security: BrokerSecurity | None = None) -> None:
         self.broker = broker
+        self.security = security if security is not None else BrokerSecurity.open(broker.config, None)
         self.servers: list[asyncio.Server] = []
         self.connections: set[asyncio.Task[None]] = set()
 
     async def start(self) -> list[tuple[str, int]]:
         bound = []
-        for _name, host, port in self.broker.config.listeners:
-            server = await asyncio.start_server(self._on_connect, host or None, port,
-                                                reuse_address=True, limit=READ_CHUNK)
+        for listener in self.security.listeners:
+            tls = self.security.tls.get(listener.name)
+            server = await asyncio.start_server(functools.partial(self._on_connect, listener),
+                                                listener.host or None, listener.port, reuse_address=True,
+                                                limit=READ_CHUNK, ssl=tls,
+                                                ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S if tls else None)
             self.servers.append(server)
             for sock in server.sockets:
                 addr = sock.getsockname()
                 bound.append((str(addr[0]), int(addr[1])))
+            first = server.sockets[0].getsockname()
+            self.security.bound(listener.name, listener.host or str(first[0]), int(first[1]))
         return bound
 
     async def stop(self) -> None:
@@ -55,14 +73,21 @@ class KafkaServer:
         for server in self.servers:
             await server.wait_closed()
 
-    async def _on_connect(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _on_connect(self, listener: Listener, reader: asyncio.StreamReader,
+                          writer: asyncio.StreamWriter) -> None:
         task = asyncio.current_task()
         assert task is not None
         self.connections.add(task)
         peer = writer.get_extra_info("peername")
         peer_s = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
         try:
-            await self._serve(reader, writer, peer_s)
+            channel = self.security.channel(listener, str(peer[0]) if isinstance(peer, tuple) else peer_s,
+                                            writer.get_extra_info("ssl_object"))
+            if channel is None:
+                log.info("closing connection from %s: no ssl.principal.mapping.rules rule applies to its "
+                         "certificate", peer_s)
+                return
+            await self._serve(reader, writer, peer_s, channel)
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
         except asyncio.CancelledError:
@@ -73,12 +98,15 @@ class KafkaServer:
             with contextlib.suppress(ConnectionError, OSError, asyncio.CancelledError):
                 await writer.wait_closed()
 
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str) -> None:
-        decoder = FrameDecoder(int(self.broker.config["socket.request.max.bytes"]))
+    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, peer: str,
+                     channel: Channel) -> None:
+        max_frame = int(self.broker.config["socket.request.max.bytes"])
+        decoder = FrameDecoder(channel.frame_limit(max_frame))
         while True:
             chunk = await reader.read(READ_CHUNK)
             if not chunk:
                 return
+            decoder.max_frame_bytes = channel.frame_limit(max_frame)  # small until SASL authentication completes
             try:
                 frames = decoder.feed(chunk)
             except FrameError as exc:
@@ -86,12 +114,17 @@ class KafkaServer:
                 return
             for frame in frames:
                 try:
-                    chunks = await self.dispatch(frame, peer)
+                    chunks = await self.dispatch(frame, peer, channel)
                 except CloseConnection as exc:
                     log.info("closing connection from %s: %s", peer, exc)
                     return
+                if channel.close_after_response:  # failed authentication: answer late, then close
+                    await asyncio.sleep(channel.response_delay)
                 if chunks:
                     await self._send(writer, chunks)
+                if channel.close_after_response:
+                    log.info("closing connection from %s after failed authentication", peer)
+                    return
 
     async def _send(self, writer: asyncio.StreamWriter, chunks: list[Any]) -> None:
         """Write one response: bytes as they are, file slices by sendfile where the transport allows."""
@@ -114,15 +147,21 @@ class KafkaServer:
                 if not isinstance(chunk, bytes):
                     chunk.close()
 
-    async def dispatch(self, frame: bytes, peer: str) -> list[Any] | None:
+    async def dispatch(self, frame: bytes, peer: str, channel: Channel) -> list[Any] | None:
         try:
+            if channel.raw_tokens:  # after SaslHandshake v0 the client sends bare SASL tokens
+                return [channel.raw_token(frame)]
             api_key, version, correlation_id = peek_header(frame)
+            route = BY_KEY.get(api_key)
+            supported = route is not None and route.min_version <= version <= route.max_version
+            channel.admit(api_key, supported)
         except UnsupportedRequest as exc:
             raise CloseConnection(str(exc)) from None
-        route = BY_KEY.get(api_key)
+        except AuthenticationClosed as exc:
+            raise CloseConnection(str(exc)) from None
         if route is None:
             raise CloseConnection(f"unknown api key {api_key}")
-        if not route.min_version <= version <= route.max_version:
+        if not supported:
             if api_key == API_VERSIONS_KEY:
                 # Answer in v0 with UNSUPPORTED_VERSION and our range, so the client retries lower.
                 return [encode_response(API_VERSIONS_KEY, 0, correlation_id, {
@@ -134,9 +173,16 @@ class KafkaServer:
             raise CloseConnection(str(exc)) from None
         except Exception as exc:  # kio raises assorted errors on malformed bytes
             raise CloseConnection(f"malformed {route.name} v{version} request: {exc!r}") from None
-        ctx = RequestContext(self.broker, header, peer)
+        ctx = RequestContext(self.broker, header, peer, channel, self.security)
+        authz = gates.Authz(self.security.authorizer, channel.principal, channel.peer_host, self.broker)
         try:
-            body: Any = await route.handler(ctx, request)
+            decision = gates.check(authz, api_key, version, request)
+            if decision.respond is not None:
+                body: Any = decision.respond
+            else:
+                body = await route.handler(ctx, decision.request)
+                if decision.after is not None:
+                    body = decision.after(body)
         except CloseConnection:
             raise
         except asyncio.CancelledError:

@@ -41,7 +41,7 @@ async def delete_records(ctx: RequestContext, req: Any) -> dict[str, Any]:
 
 async def describe_cluster(ctx: RequestContext, req: Any) -> dict[str, Any]:
     broker = ctx.broker
-    _n, host, port = broker.config.advertised[0]
+    host, port = ctx.endpoint
     return {"throttle_time": 0, "error_code": 0, "error_message": None,
             "endpoint_type": int(field(req, "endpoint_type", 1)), "cluster_id": broker.cluster_id,
             "controller_id": broker.node_id,

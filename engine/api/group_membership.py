@@ -26,7 +26,7 @@ def _host(ctx: RequestContext) -> str:
 
 async def find_coordinator(ctx: RequestContext, req: Any) -> dict[str, Any]:
     broker = ctx.broker
-    _name, host, port = broker.config.advertised[0]
+    host, port = ctx.endpoint
     key_type = int(field(req, "key_type", 0))
     keys = list(field(req, "coordinator_keys", None) or [])
     if ctx.version < 4:

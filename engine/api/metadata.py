@@ -17,7 +17,7 @@ NO_OPS = -(2**31)
 
 def brokers(ctx: RequestContext) -> list[dict[str, Any]]:
     cfg = ctx.broker.config
-    _name, host, port = cfg.advertised[0]
+    host, port = ctx.endpoint
     return [{"node_id": ctx.broker.node_id, "host": host, "port": port, "rack": cfg["broker.rack"]}]
 
 

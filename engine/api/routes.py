@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from engine.api import (
+    acls,
     api_versions,
     cluster_admin,
     configs,
@@ -25,6 +26,8 @@ from engine.api import (
     metadata,
     offset_for_leader_epoch,
     produce,
+    sasl,
+    scram_users,
     topics_admin,
 )
 from engine.api.context import RequestContext
@@ -72,6 +75,14 @@ ROUTES: tuple[Route, ...] = (
     Route(44, "IncrementalAlterConfigs", 0, 1, configs.incremental_alter_configs),
     Route(47, "OffsetDelete", 0, 0, group_admin.offset_delete),
     Route(60, "DescribeCluster", 0, 1, cluster_admin.describe_cluster),
+    # security (engine/security): SASL authentication, ACLs, SCRAM users
+    Route(17, "SaslHandshake", 0, 1, sasl.handshake),
+    Route(36, "SaslAuthenticate", 0, 2, sasl.authenticate),
+    Route(29, "DescribeAcls", 1, 3, acls.describe_acls),
+    Route(30, "CreateAcls", 1, 3, acls.create_acls),
+    Route(31, "DeleteAcls", 1, 3, acls.delete_acls),
+    Route(50, "DescribeUserScramCredentials", 0, 0, scram_users.describe),
+    Route(51, "AlterUserScramCredentials", 0, 0, scram_users.alter),
 )
 
 BY_KEY = {r.api_key: r for r in ROUTES}
