@@ -82,7 +82,11 @@ def _key_and_chain(config: BrokerConfig, listener: str) -> tuple[Any, list[x509.
             raise ConfigError("ssl.keystore.key and ssl.keystore.certificate.chain must be given together")
         if location:
             raise ConfigError("give either ssl.keystore.location or ssl.keystore.key, not both")
-        return _pem_key_and_chain(inline_key.encode(), key_password, "ssl.keystore.key")
+        key, _ = _pem_key_and_chain(inline_key.encode(), key_password, "ssl.keystore.key", need_chain=False)
+        chain = [x509.load_pem_x509_certificate(c) for c in _pem_blocks(inline_chain.encode(), "CERTIFICATE")]
+        if not chain:
+            raise ConfigError("ssl.keystore.certificate.chain holds no certificate")
+        return key, chain
     if not location:
         raise ConfigError(f"listener {listener} uses TLS but ssl.keystore.location is not set")
     data = _read(location, "ssl.keystore.location")
@@ -98,7 +102,8 @@ def _key_and_chain(config: BrokerConfig, listener: str) -> tuple[Any, list[x509.
     return store.key, [store.cert.certificate, *(c.certificate for c in store.additional_certs)]
 
 
-def _pem_key_and_chain(data: bytes, password: str | None, what: str) -> tuple[Any, list[x509.Certificate]]:
+def _pem_key_and_chain(data: bytes, password: str | None, what: str,
+                       need_chain: bool = True) -> tuple[Any, list[x509.Certificate]]:
     keys = _pem_blocks(data, "PRIVATE KEY")
     if len(keys) != 1:
         raise ConfigError(f"{what}: expected one private key, found {len(keys)}")
@@ -107,7 +112,7 @@ def _pem_key_and_chain(data: bytes, password: str | None, what: str) -> tuple[An
     except (ValueError, TypeError) as exc:
         raise ConfigError(f"{what}: the private key cannot be read (wrong ssl.key.password?): {exc}") from None
     certs = _pem_blocks(data, "CERTIFICATE")
-    if not certs:
+    if not certs and need_chain:
         raise ConfigError(f"{what}: no certificate found next to the private key")
     return key, [x509.load_pem_x509_certificate(c) for c in certs]
 
