@@ -32,6 +32,7 @@ from engine.security import gates
 from engine.security.broker_security import BrokerSecurity
 from engine.security.channel import AuthenticationClosed, Channel
 from engine.security.listeners import Listener
+from engine.security.tls_transport import start_tls_server
 
 log = logging.getLogger("engine.server")
 
@@ -51,10 +52,13 @@ class KafkaServer:
         bound = []
         for listener in self.security.listeners:
             tls = self.security.tls.get(listener.name)
-            server = await asyncio.start_server(functools.partial(self._on_connect, listener),
-                                                listener.host or None, listener.port, reuse_address=True,
-                                                limit=READ_CHUNK, ssl=tls,
-                                                ssl_handshake_timeout=TLS_HANDSHAKE_TIMEOUT_S if tls else None)
+            callback = functools.partial(self._on_connect, listener)
+            if tls is None:
+                server = await asyncio.start_server(callback, listener.host or None, listener.port,
+                                                    reuse_address=True, limit=READ_CHUNK)
+            else:
+                server = await start_tls_server(callback, listener.host or None, listener.port, tls, READ_CHUNK,
+                                                TLS_HANDSHAKE_TIMEOUT_S)
             self.servers.append(server)
             for sock in server.sockets:
                 addr = sock.getsockname()
