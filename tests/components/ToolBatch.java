@@ -2,7 +2,8 @@
 //
 //     java -cp 'kafka/libs/*' ToolBatch.java MAIN_CLASS RUNS_FILE OUT_DIR
 //
-// RUNS_FILE holds one run per line, its arguments separated by tabs. Run N's stdout, stderr and exit status go to
+// RUNS_FILE holds one run per line, its arguments separated by tabs. With MAIN_CLASS "-", each line's first field is
+// the main class of that run (several tools in one JVM). Run N's stdout, stderr and exit status go to
 // OUT_DIR/N.out, N.err and N.rc. Kafka's Exit procedure is replaced by one that throws, so a tool that exits (a
 // usage error) ends only its own run; the status it asked for is recorded.
 
@@ -26,7 +27,7 @@ public class ToolBatch {
     }
 
     public static void main(String[] argv) throws Exception {
-        Method main = Class.forName(argv[0]).getMethod("main", String[].class);
+        Method fixedMain = argv[0].equals("-") ? null : Class.forName(argv[0]).getMethod("main", String[].class);
         List<String> runs = Files.readAllLines(Path.of(argv[1]));
         Path out = Path.of(argv[2]);
         Class<?> exit = Class.forName("org.apache.kafka.common.utils.Exit");
@@ -43,6 +44,11 @@ public class ToolBatch {
         PrintStream stderr = System.err;
         for (int n = 0; n < runs.size(); n++) {
             String[] args = runs.get(n).split("\t");
+            Method main = fixedMain;
+            if (main == null) {
+                main = Class.forName(args[0]).getMethod("main", String[].class);
+                args = java.util.Arrays.copyOfRange(args, 1, args.length);
+            }
             int status = 0;
             try (PrintStream o = new PrintStream(new FileOutputStream(out.resolve(n + ".out").toFile()), true);
                  PrintStream e = new PrintStream(new FileOutputStream(out.resolve(n + ".err").toFile()), true)) {

@@ -25,6 +25,7 @@ MAIN_CLASSES = {
     "kafka-producer-perf-test": "org.apache.kafka.tools.ProducerPerformance",
     "kafka-consumer-perf-test": "org.apache.kafka.tools.ConsumerPerformance",
     "kafka-storage": "kafka.tools.StorageTool",
+    "kafka-acls": "org.apache.kafka.tools.AclCommand",
 }
 JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xms32m", "-Xmx256m",
              "-Djava.awt.headless=true"]
@@ -95,12 +96,21 @@ class KafkaCli:
                   timeout: float = 300) -> list[subprocess.CompletedProcess[str]]:
         """Run a tool once per argument list, all in one JVM (ToolBatch.java): one JVM start instead of one per
         run. Each result has the run's stdout, stderr and the exit status the tool asked for."""
+        return self._batch(MAIN_CLASSES[tool], runs, runs, timeout)
+
+    def run_tools(self, runs: list[tuple[str, list[str]]],
+                  timeout: float = 300) -> list[subprocess.CompletedProcess[str]]:
+        """Like run_batch, with a different tool per run: [(tool, args), ...], all in one JVM."""
+        return self._batch("-", [[MAIN_CLASSES[tool], *args] for tool, args in runs], [a for _t, a in runs], timeout)
+
+    def _batch(self, main: str, lines: list[list[str]], runs: list[list[str]],
+               timeout: float) -> list[subprocess.CompletedProcess[str]]:
         batch = Path(tempfile.mkdtemp(prefix="batch-", dir=self.workdir))
         runs_file = batch / "runs.tsv"
-        if any("\t" in a or "\n" in a for args in runs for a in args):
+        if any("\t" in a or "\n" in a for args in lines for a in args):
             raise ValueError("ToolBatch arguments cannot hold tabs or newlines")
-        runs_file.write_text("".join("\t".join(args) + "\n" for args in runs))
-        cmd = ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", str(TOOL_BATCH), MAIN_CLASSES[tool],
+        runs_file.write_text("".join("\t".join(args) + "\n" for args in lines))
+        cmd = ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", str(TOOL_BATCH), main,
                str(runs_file), str(batch)]
         done = subprocess.run(cmd, text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
