@@ -1,4 +1,5 @@
 // Runs one of Kafka's CLI tools many times in one JVM, since starting a JVM costs a second or more per run.
+// Each run's duration in milliseconds goes to OUT_DIR/N.ms.
 //
 //     java -cp 'kafka/libs/*' ToolBatch.java MAIN_CLASS RUNS_FILE OUT_DIR
 //
@@ -50,6 +51,7 @@ public class ToolBatch {
                 args = java.util.Arrays.copyOfRange(args, 1, args.length);
             }
             int status = 0;
+            long started = System.nanoTime();
             try (PrintStream o = new PrintStream(new FileOutputStream(out.resolve(n + ".out").toFile()), true);
                  PrintStream e = new PrintStream(new FileOutputStream(out.resolve(n + ".err").toFile()), true)) {
                 System.setOut(o);
@@ -70,6 +72,7 @@ public class ToolBatch {
                 System.setErr(stderr);
             }
             Files.writeString(out.resolve(n + ".rc"), Integer.toString(status));
+            Files.writeString(out.resolve(n + ".ms"), Long.toString((System.nanoTime() - started) / 1_000_000));
         }
         System.exit(0);
     }

@@ -115,9 +115,12 @@ class KafkaCli:
         done = subprocess.run(cmd, text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
             raise AssertionError(f"ToolBatch exited {done.returncode}\nstderr:\n{done.stderr[-3000:]}")
-        return [subprocess.CompletedProcess(args, int((batch / f"{n}.rc").read_text()),
-                                            (batch / f"{n}.out").read_text(), (batch / f"{n}.err").read_text())
-                for n, args in enumerate(runs)]
+        results = [subprocess.CompletedProcess(args, int((batch / f"{n}.rc").read_text()),
+                                               (batch / f"{n}.out").read_text(), (batch / f"{n}.err").read_text())
+                   for n, args in enumerate(runs)]
+        for n, result in enumerate(results):
+            result.elapsed_ms = int((batch / f"{n}.ms").read_text())  # type: ignore[attr-defined]
+        return results
 
 
 @pytest.fixture(scope="session")

@@ -158,7 +158,7 @@ def start_secured_engine(workdir: Path, pki: Pki, **extra: str) -> SecuredCluste
     _require_engine()
     ports = _ports()
     workdir.mkdir(parents=True, exist_ok=True)
-    eng = EngineProcess(workdir / "data", {**security_properties(pki, ports), **extra})
+    eng = EngineProcess(workdir / "data", {**COMMON, **security_properties(pki, ports), **extra})
     eng.port, eng.bootstrap = ports["PLAINTEXT"], f"127.0.0.1:{ports['PLAINTEXT']}"  # readiness on PLAINTEXT
     eng.start()
     addresses = {n: f"127.0.0.1:{p}" for n, p in ports.items()}
