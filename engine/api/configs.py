@@ -98,9 +98,12 @@ def describe_broker(broker: Broker, keys: list[str] | None, synonyms: bool) -> l
         if keys is not None and prop.name not in keys:
             continue
         value = broker.config.values.get(prop.name)
-        out.append({"name": prop.name, "value": _fmt(value), "read_only": prop.read_only,
+        syn = _broker_synonyms(broker, prop.name) if synonyms else []
+        if prop.sensitive:  # passwords and keys are never sent, as Kafka's
+            syn = [{**s, "value": None} for s in syn]
+        out.append({"name": prop.name, "value": None if prop.sensitive else _fmt(value), "read_only": prop.read_only,
                     "config_source": _broker_source(broker, prop.name), "is_sensitive": prop.sensitive,
-                    "synonyms": _broker_synonyms(broker, prop.name) if synonyms else [],
+                    "synonyms": syn,
                     "config_type": _type_of(prop.name, value), "documentation": prop.doc})
     return out
 

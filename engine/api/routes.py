@@ -83,6 +83,7 @@ ROUTES: tuple[Route, ...] = (
     Route(31, "DeleteAcls", 1, 3, acls.delete_acls),
     Route(50, "DescribeUserScramCredentials", 0, 0, scram_users.describe),
     Route(51, "AlterUserScramCredentials", 0, 0, scram_users.alter),
+    Route(48, "DescribeClientQuotas", 0, 1, scram_users.describe_client_quotas),
 )
 
 BY_KEY = {r.api_key: r for r in ROUTES}

@@ -1,4 +1,5 @@
-"""DescribeUserScramCredentials (50) and AlterUserScramCredentials (51): the SCRAM users of SASL listeners.
+"""DescribeUserScramCredentials (50) and AlterUserScramCredentials (51): the SCRAM users of SASL listeners;
+DescribeClientQuotas (48), empty.
 
 What `kafka-configs --entity-type users --alter --add-config 'SCRAM-SHA-256=[...]'` sends.
 Validation and answers follow Kafka's (ZooKeeper-mode) broker: empty user names,
@@ -18,6 +19,12 @@ from engine.api.context import RequestContext
 from engine.security.scram import BY_TYPE, MECHANISMS, ScramCredential, credential_from_salted
 
 MAX_ITERATIONS = 16384
+
+
+async def describe_client_quotas(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    """DescribeClientQuotas (48): this broker enforces no client quotas, so there are none to describe
+    (kafka-configs --describe --entity-type users asks for them next to the SCRAM credentials)."""
+    return {"throttle_time": 0, "error_code": 0, "error_message": None, "entries": []}
 
 
 async def describe(ctx: RequestContext, req: Any) -> dict[str, Any]:

@@ -176,7 +176,10 @@ class Channel:
         lifetime = self.sasl.reauth_ms.get(self.mechanism, 0)
         self.expires_at = self.clock() + lifetime / 1000.0 if lifetime > 0 else None
         self.state = "complete"
-        log.debug("%s authenticated as %s with %s", self.peer_host, self.principal, self.mechanism)
+        if self.reauthenticating:
+            log.info("%s re-authenticated as %s with %s", self.peer_host, self.principal, self.mechanism)
+        else:
+            log.debug("%s authenticated as %s with %s", self.peer_host, self.principal, self.mechanism)
         self.reauthenticating = False
         self.server = None
         return lifetime

@@ -561,6 +561,7 @@ create_acls = _cluster_only(Operation.ALTER, lambda req: {"results": [_cluster_e
 delete_acls = _cluster_only(Operation.ALTER, lambda req: {"filter_results": [
     _cluster_error(matching_acls=[]) for _ in req.filters]})
 describe_scram = _cluster_only(D, lambda req: _cluster_error(results=[]))
+describe_client_quotas = _cluster_only(Operation.DESCRIBE_CONFIGS, lambda req: _cluster_error(entries=None))
 alter_scram = _cluster_only(Operation.ALTER, lambda req: {"results": [
     {"user": user, **_cluster_error()} for user in dict.fromkeys(
         [d.name for d in req.deletions] + [u.name for u in req.upsertions])]})
@@ -686,6 +687,7 @@ GATES: dict[int, Gate] = {
     24: add_partitions_to_txn, 25: add_offsets_to_txn, 26: end_txn, 28: txn_offset_commit,
     29: describe_acls, 30: create_acls, 31: delete_acls, 32: describe_configs, 33: alter_configs,
     35: describe_log_dirs, 37: create_partitions, 42: delete_groups, 44: alter_configs, 47: offset_delete,
+    48: describe_client_quotas,
     50: describe_scram, 51: alter_scram, 60: describe_cluster, 61: describe_producers, 65: describe_transactions,
     66: list_transactions,
 }
