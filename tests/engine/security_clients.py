@@ -61,7 +61,7 @@ def prepare(cluster: SecuredCluster) -> None:
 
 def _user(combo: tuple[str, str]) -> tuple[str, str | None, str | None]:
     """listener, SASL user, certificate of alice on this combo."""
-    listener, mech = combo
+    listener = combo[0]
     if listener.startswith("SASL"):
         return listener, "alice", None
     return listener, None, "alice" if listener == "SSL" else None
@@ -193,7 +193,7 @@ def kafka_python(cluster: SecuredCluster, combo: tuple[str, str]) -> dict[str, A
         try:
             result = admin.create_topics([NewTopic(f"sec-new-kp-{combo[0]}-{combo[1]}", 1, 1)])
             errors = [e for t in getattr(result, "topic_errors", []) for e in t[1:2] if e]
-            out["create topic"] = "ok" if not errors else errors
+            out["create topic"] = errors or "ok"
         except Exception as exc:
             out["create topic"] = _name(exc)
         finally:
@@ -304,7 +304,7 @@ async def _aiokafka(cluster: SecuredCluster, combo: tuple[str, str]) -> dict[str
     try:
         result = await admin.create_topics([NewTopic(f"sec-new-aio-{combo[0]}-{combo[1]}", 1, 1)])
         codes = [e[1] for e in getattr(result, "topic_errors", []) if e[1]]
-        out["create topic"] = "ok" if not codes else codes
+        out["create topic"] = codes or "ok"
     except Exception as exc:
         out["create topic"] = _name(exc)
     finally:

@@ -129,8 +129,9 @@ def bob_outcomes(cluster: SecuredCluster, consume: bool = True) -> dict[str, Any
     out["visible groups"] = sorted(g.group_id for g in admin.list_consumer_groups().result(15).valid
                                    if g.group_id.startswith("acl-"))
     # both brokers answer CLUSTER_AUTHORIZATION_FAILED; confluent-kafka 2.16 turns that into an empty list
-    out["acls bob sees"] = len(admin.describe_acls(AclBindingFilter(
-        ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY, AclPermissionType.ANY)).result(15))
+    everything = AclBindingFilter(ResourceType.ANY, None, ResourcePatternType.ANY, None, None, AclOperation.ANY,
+                                  AclPermissionType.ANY)
+    out["acls bob sees"] = len(admin.describe_acls(everything).result(15))
     return out
 
 
@@ -143,8 +144,9 @@ def test_read_acls_on_one_topic_and_group_as_in_apache_kafka(kafka_cli: Any, tmp
     theirs = bob_outcomes(secured_kafka)
     ours = bob_outcomes(secured_engine)
     assert theirs == {
-        "visible topics": ["acl-orders"], "describe acl-orders": 2, "describe acl-payments": "TOPIC_AUTHORIZATION_FAILED",
-        "configs acl-orders": "TOPIC_AUTHORIZATION_FAILED", "consumed acl-orders": [f"order {i}" for i in range(RECORDS)],
+        "visible topics": ["acl-orders"], "describe acl-orders": 2,
+        "describe acl-payments": "TOPIC_AUTHORIZATION_FAILED", "configs acl-orders": "TOPIC_AUTHORIZATION_FAILED",
+        "consumed acl-orders": [f"order {i}" for i in range(RECORDS)],
         "committed": [(0, 3), (1, 2)], "read acl-payments": "nothing",
         "group acl-other": "GROUP_AUTHORIZATION_FAILED", "write acl-orders": "TOPIC_AUTHORIZATION_FAILED",
         "create topic": "TOPIC_AUTHORIZATION_FAILED", "visible groups": ["acl-app"],

@@ -78,7 +78,7 @@ def test_clients_reauthenticate_and_keep_working(tmp_path: Path, pki: Pki) -> No
             delivered: list[Any] = []
             end = time.monotonic() + 4.0  # more than two session lifetimes of 1.5 s
             while time.monotonic() < end:  # a steady trickle, so requests straddle the re-authentications
-                producer.produce("reauth", b"x", on_delivery=lambda err, _m: delivered.append(err))
+                producer.produce("reauth", b"x", on_delivery=lambda err, _m, d=delivered: d.append(err))
                 producer.flush(10)
                 time.sleep(0.1)
             assert delivered and all(err is None for err in delivered), delivered

@@ -58,10 +58,6 @@ def test_a_thousand_failed_attempts_cost_no_memory_and_nobody_else(tmp_path: Pat
         admin.create_topics([NewTopic("survivor", 1, 1)])["survivor"].result(30)
         producer = Producer(cluster.confluent("SASL_SSL", "admin", "SCRAM-SHA-512", acks="all"))
         delivered: list[Any] = []
-
-        def produce_one() -> None:
-            producer.produce("survivor", b"still here", on_delivery=lambda err, _m: delivered.append(err))
-
         kinds = itertools.cycle(ATTEMPTS.values())
 
         async def attempts(n: int) -> None:
@@ -76,7 +72,8 @@ def test_a_thousand_failed_attempts_cost_no_memory_and_nobody_else(tmp_path: Pat
         before = rss_kib(cluster.engine.pid)
         for _round in range(10):
             asyncio.run(attempts(100))
-            produce_one()  # a well-behaved client is served between the rounds
+            # a well-behaved client is served between the rounds
+            producer.produce("survivor", b"still here", on_delivery=lambda err, _m: delivered.append(err))
             assert producer.flush(30) == 0
         after = rss_kib(cluster.engine.pid)
         del producer  # before the broker goes, so it does not retry into a closed port

@@ -1,5 +1,6 @@
 """Every client on every listener and mechanism gets the same results from the secured engine as from secured
-Apache Kafka 3.9: the same operations succeed, the same ones fail with the same errors (tests/engine/security_clients)."""
+Apache Kafka 3.9: the same operations succeed, the same ones fail with the same errors (scenarios in
+tests/engine/security_clients.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,8 @@ pytestmark = pytest.mark.slow
 def compare(client: str, ours: dict[Any, Any], theirs: dict[Any, Any]) -> None:
     diffs = [f"{combo}: engine {ours[combo]!r}\n{' ' * len(str(combo))}  Kafka  {theirs[combo]!r}"
              for combo in theirs if ours[combo] != theirs[combo]]
-    assert not diffs, f"{client} differs on {len(diffs)} of {len(theirs)} listener/mechanism pairs:\n" + "\n".join(diffs)
+    assert not diffs, (f"{client} differs on {len(diffs)} of {len(theirs)} listener/mechanism pairs:\n"
+                       + "\n".join(diffs))
 
 
 @pytest.mark.parametrize("client", sorted(sc.SCENARIOS))

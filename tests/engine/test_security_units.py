@@ -287,7 +287,8 @@ def test_authorizer_follows_kafkas_rules(tmp_path: Path) -> None:
     # the ACLs are on disk: a new authorizer on the same store decides the same
     again = Authorizer(SecurityStore(tmp_path / "sec.sqlite"), frozenset())
     assert again.authorize("User:alice", "h", Operation.READ, T, "orders")
-    deleted = again.delete([AclFilter.of(2, None, 1, "User:alice", None, 1, 1), AclFilter.of(1, None, 1, None, None, 1, 1)])
+    deleted = again.delete([AclFilter.of(2, None, 1, "User:alice", None, 1, 1),
+                            AclFilter.of(1, None, 1, None, None, 1, 1)])
     assert len(deleted[0]) == 3 and len(deleted[1]) == 3  # each binding counts for the first filter that matched
     assert SecurityStore(tmp_path / "sec.sqlite").acls() == []
 
