@@ -54,6 +54,7 @@ async def start_tls_server(callback: ClientCallback, host: str | None, port: int
     def factory() -> asyncio.BaseProtocol:
         reader = asyncio.StreamReader(limit=limit, loop=loop)
         app = asyncio.StreamReaderProtocol(reader, callback, loop=loop)
-        return AlertingSSLProtocol(loop, app, context, None, server_side=True,
-                                   ssl_handshake_timeout=handshake_timeout)
+        no_waiter: Any = None  # nobody awaits the handshake: the app protocol hears of the connection when it is up
+        return AlertingSSLProtocol(loop, app, context, no_waiter, server_side=True,
+                                   ssl_handshake_timeout=int(handshake_timeout))
     return await loop.create_server(factory, host, port, reuse_address=True)
