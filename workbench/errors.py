@@ -4,8 +4,9 @@ Theory of operation: services raise whatever their client raises (confluent-kafk
 KafkaException, kazoo's errors, OSError from sockets, asyncio.TimeoutError from our own
 timeouts). Nothing below the panes formats messages: every boundary that shows an error
 calls `describe(exc, context)`, which returns a `Problem` (kind, sentence, detail).
-The kinds are few and stable (dns, refused, tls, auth, timeout, kafka, zookeeper,
-input, internal), so tests and the status bar can rely on them. The sentence names the
+The kinds are few and stable (dns, refused, tls, auth, denied, timeout, kafka,
+zookeeper, input, internal), so tests and the status bar can rely on them: auth is a
+failed login, denied an operation the cluster's ACLs do not allow. The sentence names the
 failing host or Kafka error name; the detail holds the raw message and traceback.
 """
 
@@ -30,10 +31,15 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "INVALID_CONFIG": "a configuration value is not valid",
     "INVALID_TOPIC_EXCEPTION": "the topic name is not valid",
     "POLICY_VIOLATION": "the broker's policy refused the request",
-    "TOPIC_AUTHORIZATION_FAILED": "this user may not do that on the topic",
-    "CLUSTER_AUTHORIZATION_FAILED": "this user may not do that on the cluster",
-    "GROUP_AUTHORIZATION_FAILED": "this user may not use that consumer group",
+    "TOPIC_AUTHORIZATION_FAILED": "not authorised: the cluster's ACLs do not allow this user that on the topic",
+    "CLUSTER_AUTHORIZATION_FAILED": "not authorised: the cluster's ACLs do not allow this user that on the cluster",
+    "GROUP_AUTHORIZATION_FAILED": "not authorised: the cluster's ACLs do not allow this user that on the group",
+    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED": "not authorised: the cluster's ACLs do not allow this user that "
+                                             "transactional id",
+    "DELEGATION_TOKEN_AUTHORIZATION_FAILED": "not authorised for delegation tokens",
+    "SECURITY_DISABLED": "the cluster has no authorizer (authorizer.class.name is not set), so it keeps no ACLs",
     "SASL_AUTHENTICATION_FAILED": "the user name or password was rejected",
+    "UNSUPPORTED_SASL_MECHANISM": "the broker does not offer that SASL mechanism",
     "UNSUPPORTED_VERSION": "the broker does not support this request",
     "_UNSUPPORTED_FEATURE": "the broker does not support this request",
     "INVALID_REQUEST": "the broker rejected the request as not valid",
@@ -76,7 +82,11 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "UNSUPPORTED_COMPRESSION_TYPE": "the broker or topic does not accept this compression",
 }
 
-KINDS = ("dns", "refused", "tls", "auth", "timeout", "unsupported", "kafka", "zookeeper", "input", "internal")
+KINDS = ("dns", "refused", "tls", "auth", "denied", "timeout", "unsupported", "kafka", "zookeeper", "input",
+         "internal")
+# Kafka errors that mean "authenticated, but the ACLs say no": kind "denied", shown per resource by the panes
+DENIED = frozenset({"TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
+                    "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -204,6 +214,8 @@ def _kafka_problem(exc: Any, doing: str, timeout: float | None) -> Problem | Non
     if name in ("UNSUPPORTED_VERSION", "_UNSUPPORTED_FEATURE", "INVALID_REQUEST"):
         return Problem("unsupported", _sentence(f"{doing}{KAFKA_ERROR_SENTENCES[name]} ({name})"))
     meaning = KAFKA_ERROR_SENTENCES.get(name)
+    if name in DENIED:
+        return Problem("denied", _sentence(f"{doing}{meaning} ({name})"))
     if meaning:
         said = "" if not text or text.startswith(("Broker:", "Local:")) else f": {_short_reason(text)}"
         return Problem("kafka", _sentence(f"{doing}{meaning} ({name}){said}"))
@@ -214,7 +226,8 @@ def kafka_error(name: str, doing: str = "") -> WorkbenchError:
     """A WorkbenchError for a Kafka error code by name (any case, as kio or librdkafka spell it)."""
     name = name.upper()
     meaning = KAFKA_ERROR_SENTENCES.get(name, "the broker refused the request")
-    return WorkbenchError("kafka", _sentence(f"{doing}: {meaning} ({name})" if doing else f"{meaning} ({name})"))
+    return WorkbenchError("denied" if name in DENIED else "kafka",
+                          _sentence(f"{doing}: {meaning} ({name})" if doing else f"{meaning} ({name})"))
 
 
 def _kazoo_problem(exc: BaseException, doing: str) -> Problem | None:

@@ -35,7 +35,8 @@ from workbench.settings import REGISTRY, Setting, T
 APP = "kafka-workbench"
 HOME_ENV = "KAFKA_WORKBENCH_HOME"
 LOCAL_PROFILE = "Local"
-SECRET_FIELDS = ("sasl_password", "tls_key_password")
+SECRET_FIELDS = ("sasl_password", "tls_key_password", "tls_keystore_password")
+BOOL_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionSpec) if f.type in (bool, "bool"))
 
 
 def config_dir() -> Path:
@@ -202,9 +203,9 @@ class Store:
         row: dict[str, Any] = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
                                if f.name not in (*SECRET_FIELDS, "local", "extra")}
         row["extra"] = json.dumps(spec.extra)
-        row["tls"] = int(spec.tls)
-        row["read_only"] = int(spec.read_only)
-        self.db.table("profiles").upsert(row, pk="name")
+        for name in BOOL_FIELDS:
+            row[name] = int(row[name])
+        self.db.table("profiles").upsert(row, pk="name", alter=True)  # alter: columns of fields added later
         for name in SECRET_FIELDS:
             self.secrets.set(f"{spec.name}/{name}", getattr(spec, name))
 
@@ -214,10 +215,10 @@ class Store:
             raise KeyError(name)
         row = dict(rows[0])
         row["extra"] = json.loads(row.get("extra") or "{}")
-        row["tls"] = bool(row["tls"])
-        row["read_only"] = bool(row["read_only"])
         known = {f.name for f in dataclasses.fields(ConnectionSpec)}
-        values: dict[str, Any] = {k: ("" if v is None else v) for k, v in row.items() if k in known}
+        # a column a newer field added is NULL in older rows: that field keeps its default
+        values: dict[str, Any] = {k: (bool(v) if k in BOOL_FIELDS else v) for k, v in row.items()
+                                  if k in known and v is not None}
         for secret in SECRET_FIELDS:
             values[secret] = self.secrets.get(f"{name}/{secret}")
         return ConnectionSpec(**values)

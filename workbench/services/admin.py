@@ -95,7 +95,7 @@ class AdminService:
             raise
         except Exception as exc:
             problem = describe(exc, what, self.timeout)
-            if problem.kind in ("timeout", "refused", "internal"):
+            if problem.kind in ("timeout", "refused", "internal", "tls", "auth"):
                 try:
                     await wire.probe(self.spec, min(2.0, self.timeout))
                 except WorkbenchError as found:

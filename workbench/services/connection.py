@@ -1,4 +1,10 @@
-"""What a connection is (bootstrap, SASL, TLS, extra properties, ZooKeeper) and its librdkafka configuration."""
+"""What a connection is (bootstrap, SASL, TLS, extra properties, ZooKeeper) and its librdkafka configuration.
+
+Security as Kafka's clients configure it: the security protocol follows from a SASL
+mechanism (PLAIN, SCRAM-SHA-256, SCRAM-SHA-512) and the TLS switch; TLS trusts the
+system's CA store unless a CA certificate (PEM) is chosen, and a client certificate
+(mutual TLS) comes as PEM certificate and key files or as a PKCS#12 keystore.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +12,7 @@ import dataclasses
 from typing import Any
 
 SASL_MECHANISMS = ("", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,6 +29,9 @@ class ConnectionSpec:
     tls_cert_path: str = ""
     tls_key_path: str = ""
     tls_key_password: str = ""
+    tls_keystore_path: str = ""  # a PKCS#12 client certificate (instead of tls_cert_path + tls_key_path)
+    tls_keystore_password: str = ""
+    tls_verify_hostname: bool = True
     extra: dict[str, str] = dataclasses.field(default_factory=dict)
     zookeeper: str = ""
     read_only: bool = False
@@ -62,8 +72,12 @@ def client_config(spec: ConnectionSpec, timeout_s: float) -> dict[str, Any]:
         conf["sasl.username"] = spec.sasl_username
         conf["sasl.password"] = spec.sasl_password
     if spec.tls:
-        if spec.tls_ca_path:
-            conf["ssl.ca.location"] = spec.tls_ca_path
+        conf["ssl.ca.location"] = spec.tls_ca_path or "probe"  # probe: the system's CA certificates
+        if not spec.tls_verify_hostname:
+            conf["ssl.endpoint.identification.algorithm"] = "none"
+        if spec.tls_keystore_path:
+            conf["ssl.keystore.location"] = spec.tls_keystore_path
+            conf["ssl.keystore.password"] = spec.tls_keystore_password
         if spec.tls_cert_path:
             conf["ssl.certificate.location"] = spec.tls_cert_path
         if spec.tls_key_path:

@@ -32,6 +32,8 @@ from workbench.errors import WorkbenchError
 from workbench.services.connection import ConnectionSpec
 
 API_VERSIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, DESCRIBE_LOG_DIRS, DESCRIBE_QUORUM = 18, 17, 36, 35, 55
+METADATA, DESCRIBE_ACLS = 3, 29
+ILLEGAL_SASL_STATE, SASL_AUTHENTICATION_FAILED = 34, 58
 MAX_FRAME = 64 * 1024 * 1024
 _ids = itertools.count(1)
 
@@ -98,16 +100,57 @@ def _build(cls: type, values: dict[str, Any]) -> Any:
 
 
 def tls_context(spec: ConnectionSpec) -> ssl.SSLContext:
-    ctx = ssl.create_default_context(cafile=spec.tls_ca_path or None)
-    if spec.tls_cert_path:
-        ctx.load_cert_chain(spec.tls_cert_path, spec.tls_key_path or None, spec.tls_key_password or None)
+    """The client side of TLS: the chosen CA or the system's, host name checking, the client certificate if any."""
+    try:
+        ctx = ssl.create_default_context(cafile=spec.tls_ca_path or None)
+    except (OSError, ssl.SSLError) as exc:
+        raise WorkbenchError("input", f"The CA certificate {spec.tls_ca_path} cannot be read: "
+                                      f"{getattr(exc, 'strerror', None) or exc}.") from exc
+    ctx.check_hostname = spec.tls_verify_hostname
+    try:
+        if spec.tls_keystore_path:
+            _load_pkcs12(ctx, spec.tls_keystore_path, spec.tls_keystore_password)
+        elif spec.tls_cert_path:
+            ctx.load_cert_chain(spec.tls_cert_path, spec.tls_key_path or None, spec.tls_key_password or None)
+    except (OSError, ssl.SSLError, ValueError) as exc:
+        what = spec.tls_keystore_path or spec.tls_cert_path
+        reason = getattr(exc, "strerror", None) or getattr(exc, "reason", None) or exc
+        raise WorkbenchError("input", f"The client certificate {what} cannot be used: {reason} "
+                                      "(wrong file or password?).") from exc
     return ctx
+
+
+def _load_pkcs12(ctx: ssl.SSLContext, path: str, password: str) -> None:
+    """Python's ssl reads key pairs from files only: the keystore's key goes, encrypted under a one-time password,
+    into a private temporary file that is removed at once."""
+    import secrets
+    import tempfile
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.serialization import pkcs12
+
+    with open(path, "rb") as f:
+        store = pkcs12.load_pkcs12(f.read(), password.encode() if password else None)
+    if store.key is None or store.cert is None:
+        raise ValueError("the keystore holds no private key with its certificate")
+    once = secrets.token_urlsafe(24)
+    pem = store.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                  serialization.BestAvailableEncryption(once.encode()))
+    pem += b"".join(c.public_bytes(serialization.Encoding.PEM)
+                    for c in (store.cert.certificate, *(a.certificate for a in store.additional_certs)))
+    with tempfile.TemporaryDirectory(prefix="kw-client-") as tmp:
+        key_file = os.path.join(tmp, "client.pem")
+        fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            out.write(pem)
+        ctx.load_cert_chain(key_file, password=once)
 
 
 class BrokerConnection:
     def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, timeout: float) -> None:
         self.reader, self.writer, self.timeout = reader, writer, timeout
         self.address = "the broker"
+        self._user = ""
 
     @classmethod
     async def open(cls, spec: ConnectionSpec, host: str, port: int, timeout: float) -> BrokerConnection:
@@ -142,6 +185,9 @@ class BrokerConnection:
         self.writer.write(struct.pack(">i", len(payload)) + payload)
         await asyncio.wait_for(self.writer.drain(), self.timeout)
         head = await asyncio.wait_for(self.reader.readexactly(4), self.timeout)
+        if head[:2] == b"\x15\x03":  # a TLS alert record: it expected a TLS handshake
+            raise WorkbenchError("tls", f"{self.address} is a TLS listener: turn TLS on in the profile (security "
+                                        "protocol SSL or SASL_SSL).")
         if head in (b"HTTP", b"<htm", b"<!DO"):
             raise WorkbenchError("refused", f"{self.address} answered in HTTP, not the Kafka protocol: it is a web "
                                             "server or proxy, not a Kafka listener.")
@@ -162,10 +208,17 @@ class BrokerConnection:
 
     async def authenticate(self, spec: ConnectionSpec) -> None:
         mech = spec.sasl_mechanism
-        hs = await self.request(SASL_HANDSHAKE, 1, {"mechanism": mech})
+        try:
+            hs = await self.request(SASL_HANDSHAKE, 1, {"mechanism": mech})
+        except asyncio.IncompleteReadError as exc:
+            raise WorkbenchError("auth", f"{self.address} closed the connection at the SASL handshake.") from exc
+        if int(hs.error_code) == ILLEGAL_SASL_STATE:
+            raise WorkbenchError("auth", f"{self.address} is not a SASL listener: turn SASL off in the profile (or "
+                                         "use the broker's SASL port).")
         if int(hs.error_code) != 0:
-            raise WorkbenchError("auth", f"The broker does not offer SASL {mech} (it offers "
+            raise WorkbenchError("auth", f"SASL mechanism {mech} is not enabled on {self.address} (it offers "
                                          f"{', '.join(hs.mechanisms) or 'none'}).")
+        self._user = spec.sasl_username
         if mech == "PLAIN":
             await self._sasl_step(f"\0{spec.sasl_username}\0{spec.sasl_password}".encode())
         elif mech.startswith("SCRAM-"):
@@ -174,9 +227,18 @@ class BrokerConnection:
             raise WorkbenchError("input", f"SASL mechanism {mech} is not supported.")
 
     async def _sasl_step(self, data: bytes) -> bytes:
-        resp = await self.request(SASL_AUTHENTICATE, 1, {"auth_bytes": data})
+        try:
+            resp = await self.request(SASL_AUTHENTICATE, 1, {"auth_bytes": data})
+        except asyncio.IncompleteReadError as exc:
+            raise WorkbenchError("auth", f"{self.address} closed the connection during SASL authentication.") \
+                from exc
+        if int(resp.error_code) == SASL_AUTHENTICATION_FAILED:
+            said = (resp.error_message or "").rstrip(".")
+            raise WorkbenchError("auth", f"{self.address} rejected the user name or password of {self._user} "
+                                         f"(SASL_AUTHENTICATION_FAILED: {said}).")
         if int(resp.error_code) != 0:
-            raise WorkbenchError("auth", f"Authentication failed: {resp.error_message or resp.error_code.name}.")
+            raise WorkbenchError("auth", f"SASL authentication with {self.address} failed: "
+                                         f"{resp.error_message or resp.error_code.name}.")
         return bytes(resp.auth_bytes)
 
     async def _scram(self, spec: ConnectionSpec, digest: Any) -> None:
@@ -254,9 +316,39 @@ async def request_with_versions(spec: ConnectionSpec, host: str, port: int, time
         conn.close()
 
 
+CERTIFICATE_REFUSED = frozenset({"TLSV13_ALERT_CERTIFICATE_REQUIRED", "SSLV3_ALERT_BAD_CERTIFICATE",
+                                 "SSLV3_ALERT_CERTIFICATE_UNKNOWN", "TLSV1_ALERT_UNKNOWN_CA"})
+NOT_TLS = frozenset({"WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG",
+                     "UNEXPECTED_EOF_WHILE_READING", "HTTP_REQUEST"})
+
+
+def tls_problem(exc: ssl.SSLError | ConnectionError, spec: ConnectionSpec, where: str) -> WorkbenchError:
+    """Why a TLS handshake failed, in one sentence naming what to change."""
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        if exc.verify_code == 62 or "hostname mismatch" in str(exc.verify_message).lower():
+            return WorkbenchError("tls", f"The TLS handshake with {where} failed: the broker's certificate is not "
+                                         f"for {where.rsplit(':', 1)[0]} (host name mismatch).")
+        trust = f"the CA certificate {spec.tls_ca_path}" if spec.tls_ca_path else "the system's trusted CAs"
+        return WorkbenchError("tls", f"The TLS handshake with {where} failed: the broker's certificate is not "
+                                     f"trusted by {trust} ({exc.verify_message}).")
+    reason = str(getattr(exc, "reason", "") or "")
+    if reason in CERTIFICATE_REFUSED:
+        if not (spec.tls_cert_path or spec.tls_keystore_path):
+            return WorkbenchError("tls", f"The TLS handshake with {where} failed: the broker requires a client "
+                                         "certificate (mutual TLS); choose one in the profile.")
+        return WorkbenchError("tls", f"The TLS handshake with {where} failed: the broker refused the client "
+                                     "certificate (it is not signed by a CA the broker trusts).")
+    if reason in NOT_TLS or isinstance(exc, ConnectionError | ssl.SSLEOFError):
+        return WorkbenchError("tls", f"The TLS handshake with {where} failed: the port does not speak TLS (a "
+                                     "PLAINTEXT or SASL_PLAINTEXT listener?); turn TLS off in the profile.")
+    return WorkbenchError("tls", f"The TLS handshake with {where} failed: {reason or exc}.")
+
+
 async def probe(spec: ConnectionSpec, timeout: float) -> str:
-    """Walk DNS, TCP, TLS, SASL and ApiVersions against the first bootstrap server; one sentence either way."""
+    """Walk DNS, TCP, TLS, SASL, ApiVersions and a first Metadata request against the first bootstrap server; one
+    sentence either way, naming the step that failed."""
     host, port = spec.first_address()
+    where = f"{host}:{port}"
     loop = asyncio.get_running_loop()
     try:
         await asyncio.wait_for(loop.getaddrinfo(host, port, type=socket.SOCK_STREAM), timeout)
@@ -264,19 +356,36 @@ async def probe(spec: ConnectionSpec, timeout: float) -> str:
         raise WorkbenchError("dns", f"Cannot resolve the host name {host}: {exc.strerror}.") from exc
     except TimeoutError as exc:
         raise WorkbenchError("timeout", f"Resolving {host} took longer than {timeout:g} s.") from exc
+    step = "connect"
     try:
-        ranges = await api_versions(spec, host, port, timeout)
+        conn = await BrokerConnection.open(spec, host, port, timeout)
+        try:
+            step = "api-versions"
+            resp = await conn.request(API_VERSIONS, 0, {})
+            if int(resp.error_code) != 0:
+                raise WorkbenchError("kafka", f"The broker answered ApiVersions with {resp.error_code.name}.")
+            count = len(resp.api_keys)
+            step = "metadata"  # the first request a listener refuses when it wants SASL (or TLS) first
+            await conn.request(METADATA, 1, {"topics": ()})
+        finally:
+            conn.close()
     except ConnectionRefusedError as exc:
-        raise WorkbenchError("refused", f"{host}:{port} refused the connection: no broker is listening there.") \
-            from exc
-    except ssl.SSLError as exc:
-        raise WorkbenchError("tls", f"The TLS handshake with {host}:{port} failed: {exc.reason or exc}.") from exc
+        raise WorkbenchError("refused", f"{where} refused the connection: no broker is listening there.") from exc
+    except (ssl.SSLError, ssl.CertificateError) as exc:
+        raise tls_problem(exc, spec, where) from exc
     except TimeoutError as exc:
-        raise WorkbenchError("timeout", f"{host}:{port} did not answer within {timeout:g} s.") from exc
-    except asyncio.IncompleteReadError as exc:
+        raise WorkbenchError("timeout", f"{where} did not answer within {timeout:g} s.") from exc
+    except (asyncio.IncompleteReadError, ConnectionResetError) as exc:
+        if step == "connect" and spec.tls:
+            raise tls_problem(ConnectionResetError(), spec, where) from exc
+        if step == "metadata" and not spec.sasl_mechanism:
+            raise WorkbenchError("auth", f"{where} closed the connection after the first request: the listener "
+                                         "requires SASL authentication; choose a SASL mechanism in the profile.") \
+                from exc
         hint = " (is it a TLS listener?)" if not spec.tls else ""
-        raise WorkbenchError("refused", f"{host}:{port} closed the connection{hint}.") from exc
+        raise WorkbenchError("refused", f"{where} closed the connection{hint}.") from exc
     except OSError as exc:
-        raise WorkbenchError("refused", f"Cannot connect to {host}:{port}: {exc.strerror or exc}.") from exc
+        raise WorkbenchError("refused", f"Cannot connect to {where}: {exc.strerror or exc}.") from exc
     auth = f" as {spec.sasl_username} ({spec.sasl_mechanism})" if spec.sasl_mechanism else ""
-    return f"Connected to {host}:{port}{auth}: the broker supports {len(ranges)} APIs."
+    tls = " over TLS" if spec.tls else ""
+    return f"Connected to {where}{tls}{auth}: the broker supports {count} APIs."
