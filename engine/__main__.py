@@ -1,6 +1,9 @@
 """Command line of the bundled broker, like kafka-server-start.sh:
 
-    python -m engine [server.properties] [--override key=value ...]
+    python -m engine [server.properties] [--override key=value ...] [--add-scram 'SCRAM-SHA-256=[...]'] [@args]
+
+An @file argument is read as more arguments, one per line (a way to pass credentials
+without putting them on the command line).
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ READY_MESSAGE = "Kafka Workbench broker started"
 
 def parse_args(argv: list[str]) -> tuple[dict[str, str], argparse.Namespace]:
     parser = argparse.ArgumentParser(
-        prog="kafka-workbench-broker",
+        prog="kafka-workbench-broker", fromfile_prefix_chars="@",  # @file: more arguments, one per line
         description="The Kafka Workbench broker: a Kafka-protocol broker with Kafka's on-disk log format.",
     )
     parser.add_argument("properties", nargs="?", help="a server.properties file (Kafka property names)")

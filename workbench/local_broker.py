@@ -8,12 +8,18 @@ chose to keep running instead of starting a second one. Readiness is the engine'
 own ready line in the log or, equally, an ApiVersions answer on the port. States go
 stopped -> starting -> running -> stopping -> stopped, or to failed with a sentence;
 every change is reported through `on_state(state, message)` on the event loop.
+
+Secured (`secured = True`, taken at the next start): one SASL_SSL listener with SCRAM,
+TLS from a CA of the broker's own and ACLs on, as local_security.py sets up; the user
+`admin` (a super user) has a password kept in the OS keyring, and `spec()` is then the
+SASL_SSL connection to it, trusting that CA.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import signal
@@ -23,11 +29,18 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from workbench import local_security
 from workbench.errors import WorkbenchError
 from workbench.services import wire
 from workbench.services.connection import ConnectionSpec
 from workbench.services.threads import EXECUTOR
+
+if TYPE_CHECKING:
+    from workbench.store import SecretStore
+
+PASSWORD_ACCOUNT = "Local/sasl_password"
 
 STATES = ("stopped", "starting", "running", "stopping", "failed")
 READY_TIMEOUT = 30.0
@@ -84,13 +97,39 @@ class LocalBroker:
         self.message = "The Local broker is not running."
         self.pid: int | None = None
         self._proc: subprocess.Popen[bytes] | None = None
+        self.secured = False  # wanted at the next start
+        self.running_secured = False  # how the running broker was started
+        self.secrets: SecretStore | None = None
+        self.security_dir = root / "security"
+        self._password = ""
 
     @property
     def bootstrap(self) -> str:
         return f"127.0.0.1:{self.port}"
 
-    def spec(self) -> ConnectionSpec:
-        return ConnectionSpec(name="Local", bootstrap=self.bootstrap, local=True)
+    @property
+    def ca_path(self) -> Path:
+        return self.security_dir / "ca.pem"
+
+    def admin_password(self) -> str:
+        """The secured broker's admin password: made once, then kept in the OS keyring (or for this session)."""
+        if not self._password:
+            self._password = self.secrets.get(PASSWORD_ACCOUNT) if self.secrets is not None else ""
+        if not self._password:
+            self._password = local_security.new_password()
+            if self.secrets is not None:
+                self.secrets.set(PASSWORD_ACCOUNT, self._password)
+        return self._password
+
+    def spec(self, secured: bool | None = None) -> ConnectionSpec:
+        if not (self.running_secured if secured is None else secured):
+            return ConnectionSpec(name="Local", bootstrap=self.bootstrap, local=True)
+        return ConnectionSpec(name="Local", bootstrap=self.bootstrap, sasl_mechanism=local_security.MECHANISM,
+                              sasl_username=local_security.ADMIN, sasl_password=self.admin_password(), tls=True,
+                              tls_ca_path=str(self.ca_path), local=True)
+
+    def _what(self, secured: bool | None = None) -> str:
+        return "secured Local broker" if (self.running_secured if secured is None else secured) else "Local broker"
 
     def _set(self, state: str, message: str) -> None:
         self.state, self.message = state, message
@@ -99,16 +138,17 @@ class LocalBroker:
 
     # -- start -------------------------------------------------------------------------
 
-    def _recorded(self) -> tuple[int, int] | None:
+    def _recorded(self) -> tuple[int, int, bool] | None:
         try:
             doc = json.loads(self.state_path.read_text())
-            return int(doc["pid"]), int(doc["port"])
+            return int(doc["pid"]), int(doc["port"]), bool(doc.get("secured", False))
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    async def _answers(self, port: int, timeout: float = 1.0) -> bool:
+    async def _answers(self, port: int, secured: bool, timeout: float = 1.0) -> bool:
+        spec = dataclasses.replace(self.spec(secured), bootstrap=f"127.0.0.1:{port}")
         try:
-            await wire.api_versions(ConnectionSpec("Local", f"127.0.0.1:{port}"), "127.0.0.1", port, timeout)
+            await wire.api_versions(spec, "127.0.0.1", port, timeout)
         except Exception:  # any failure means "not a ready broker there"
             return False
         return True
@@ -120,38 +160,53 @@ class LocalBroker:
         self.root.mkdir(parents=True, exist_ok=True)
         recorded = self._recorded()
         if recorded is not None:
-            pid, port = recorded
-            if pid_alive(pid) and await self._answers(port):
-                self.pid, self.port = pid, port
-                self._set("running", f"Attached to the Local broker left running (pid {pid}) on {self.bootstrap}.")
+            pid, port, secured = recorded
+            if pid_alive(pid) and await self._answers(port, secured):
+                self.pid, self.port, self.running_secured = pid, port, secured
+                self._set("running", f"Attached to the {self._what()} left running (pid {pid}) on "
+                                     f"{self.bootstrap}.")
                 return
             self.state_path.unlink(missing_ok=True)
         if self.port == 0 or not port_is_free(self.port):
             self.port = free_port()
-        self._set("starting", f"Starting the Local broker on {self.bootstrap}...")
+        secured = self.secured
+        self._set("starting", f"Starting the {self._what(secured)} on {self.bootstrap}...")
         cmd, env = engine_command()
-        for key, value in (("listeners", f"PLAINTEXT://{self.bootstrap}"),
-                           ("advertised.listeners", f"PLAINTEXT://{self.bootstrap}"),
-                           ("log.dirs", str(self.data_dir)), ("node.id", "1")):
+        settings = {"listeners": f"PLAINTEXT://{self.bootstrap}", "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
+                    "log.dirs": str(self.data_dir), "node.id": "1"}
+        credential: Path | None = None
+        if secured:
+            _ca, broker_pem = await asyncio.get_running_loop().run_in_executor(
+                EXECUTOR, local_security.ensure_pki, self.security_dir)
+            settings.update(local_security.broker_overrides(self.bootstrap, broker_pem))
+            credential = local_security.scram_argument_file(self.security_dir, self.admin_password())
+        for key, value in settings.items():
             cmd += ["--override", f"{key}={value}"]
+        if credential is not None:
+            cmd.append(f"@{credential}")
         log_start = self.log_path.stat().st_size if self.log_path.exists() else 0
         with open(self.log_path, "ab") as log:
             self._proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                           env=env, start_new_session=True)
         self.pid = self._proc.pid
-        self.state_path.write_text(json.dumps({"pid": self.pid, "port": self.port}))
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            code = self._proc.poll()
-            if code is not None:
-                tail = self.read_log(log_start)[0].strip().splitlines()[-1:] or ["(no output)"]
-                self.state_path.unlink(missing_ok=True)
-                self._set("failed", f"The Local broker exited with code {code}: {tail[0]}")
-                raise WorkbenchError("internal", self.message, self.read_log(log_start)[0])
-            if await self._answers(self.port, 0.5):
-                self._set("running", f"The Local broker is running on {self.bootstrap} (pid {self.pid}).")
-                return
-            await asyncio.sleep(0.05)
+        self.running_secured = secured
+        self.state_path.write_text(json.dumps({"pid": self.pid, "port": self.port, "secured": secured}))
+        try:
+            deadline = time.monotonic() + timeout
+            while time.monotonic() < deadline:
+                code = self._proc.poll()
+                if code is not None:
+                    tail = self.read_log(log_start)[0].strip().splitlines()[-1:] or ["(no output)"]
+                    self.state_path.unlink(missing_ok=True)
+                    self._set("failed", f"The Local broker exited with code {code}: {tail[0]}")
+                    raise WorkbenchError("internal", self.message, self.read_log(log_start)[0])
+                if await self._answers(self.port, secured, 0.5):
+                    self._set("running", f"The {self._what()} is running on {self.bootstrap} (pid {self.pid}).")
+                    return
+                await asyncio.sleep(0.05)
+        finally:
+            if credential is not None:  # stored by the broker by now, or never needed
+                credential.unlink(missing_ok=True)
         await self.stop()
         self._set("failed", f"The Local broker did not answer within {timeout:g} s.")
         raise WorkbenchError("timeout", self.message, self.read_log(log_start)[0])

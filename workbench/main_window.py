@@ -33,6 +33,7 @@ from PySide6.QtWidgets import (
 )
 
 from workbench import settings as S
+from workbench.controllers.acls import AclsController
 from workbench.controllers.base import TRANSPORT_KINDS, Controller
 from workbench.controllers.brokers import BrokersController
 from workbench.controllers.groups import GroupsController
@@ -44,6 +45,7 @@ from workbench.controllers.topics import TopicsController
 from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
 from workbench.local_broker import LocalBroker
+from workbench.panes.acls import AclsPane
 from workbench.panes.brokers import BrokersPane
 from workbench.panes.groups import GroupsPane
 from workbench.panes.local import LocalPane
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.groups_pane = GroupsPane()
         self.messages_pane = MessagesPane()
         self.produce_pane = ProducePane()
+        self.acls_pane = AclsPane()
         self.local_ctl = LocalController(self.local_pane, self.tasks, self, self.store, self.local, self)
         self.topics_ctl = TopicsController(self.topics_pane, self.tasks, self, self)
         self.brokers_ctl = BrokersController(self.brokers_pane, self.tasks, self, self)
@@ -94,6 +97,7 @@ class MainWindow(QMainWindow):
         self.groups_ctl = GroupsController(self.groups_pane, self.tasks, self, self.store, self)
         self.messages_ctl = MessagesController(self.messages_pane, self.tasks, self, self)
         self.produce_ctl = ProduceController(self.produce_pane, self.tasks, self, self.store, self)
+        self.acls_ctl = AclsController(self.acls_pane, self.tasks, self, self)
         self.features: list[tuple[str, str, QWidget, Controller]] = [
             ("local", "Local broker", self.local_pane, self.local_ctl),
             ("topics", "Topics", self.topics_pane, self.topics_ctl),
@@ -101,6 +105,7 @@ class MainWindow(QMainWindow):
             ("produce", "Produce", self.produce_pane, self.produce_ctl),
             ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
+            ("acls", "ACLs", self.acls_pane, self.acls_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
         ]
         self.profiles = ProfilesController(self.tasks, self, self.store, self, self)

@@ -63,3 +63,6 @@ LAG_SAMPLE_INTERVAL = declare("groups.lag_sample_interval_s", float, 10.0,
                               "pinned groups (0 stops sampling).")
 LAG_RETENTION = declare("groups.lag_retention_hours", float, 168.0,
                         "Hours of consumer-group lag history kept in the app's database; older samples are deleted.")
+LOCAL_SECURED = declare("local.secured", bool, False,
+                        "Start the Local broker secured: SASL_SSL with SCRAM (user admin, password in the OS keyring), "
+                        "TLS from a CA of its own, and ACLs on.")

@@ -5,6 +5,7 @@ Four listeners each, the same on both:
     SSL             TLS with client certificates required (principal User:CN=<name>)
     SASL_PLAINTEXT  the same mechanisms without TLS
     PLAINTEXT       anonymous (User:ANONYMOUS), for readiness checks and refusals
+    SCRAM_ONLY      SASL_PLAINTEXT offering SCRAM-SHA-512 only (a listener where PLAIN is not enabled)
 The ACL authorizer is on (`kafka.security.authorizer.AclAuthorizer`), with
 `super.users=User:admin;User:CN=admin;User:CN=broker` and no access without ACLs.
 PLAIN users come from the listeners' JAAS configs; SCRAM users are created after start
@@ -32,9 +33,12 @@ from tests.components.zk_server import ZooKeeper, start_zookeeper
 
 USERS = {"admin": "admin-secret", "alice": "alice-secret", "bob": "bob-secret"}
 MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
-LISTENERS = ("SASL_SSL", "SSL", "SASL_PLAINTEXT", "PLAINTEXT")
+LISTENERS = ("SASL_SSL", "SSL", "SASL_PLAINTEXT", "PLAINTEXT", "SCRAM_ONLY")
+PROTOCOLS = {"SCRAM_ONLY": "SASL_PLAINTEXT"}
 SUPER_USERS = "User:admin;User:CN=admin;User:CN=broker"
 AUTHORIZER = "kafka.security.authorizer.AclAuthorizer"
+SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" ' \
+             f'password="{USERS["admin"]}";'
 
 
 def plain_jaas(users: dict[str, str]) -> str:
@@ -43,16 +47,14 @@ def plain_jaas(users: dict[str, str]) -> str:
             f'password="{users["admin"]}" {entries};')
 
 
-SCRAM_JAAS = 'org.apache.kafka.common.security.scram.ScramLoginModule required username="admin" ' \
-             f'password="{USERS["admin"]}";'
-
-
 def security_properties(pki: Pki, ports: dict[str, int], **extra: str) -> dict[str, str]:
     """The server.properties lines both brokers share (Kafka's own names)."""
     addresses = ",".join(f"{name}://127.0.0.1:{ports[name]}" for name in LISTENERS)
     props = {
         "listeners": addresses, "advertised.listeners": addresses,
-        "listener.security.protocol.map": ",".join(f"{n}:{n}" for n in LISTENERS),
+        "listener.security.protocol.map": ",".join(f"{n}:{PROTOCOLS.get(n, n)}" for n in LISTENERS),
+        "listener.name.scram_only.sasl.enabled.mechanisms": "SCRAM-SHA-512",
+        "listener.name.scram_only.scram-sha-512.sasl.jaas.config": SCRAM_JAAS,
         "sasl.enabled.mechanisms": ",".join(MECHANISMS),
         "ssl.keystore.type": "PEM", "ssl.keystore.location": str(pki.broker.bundle_pem),
         "ssl.truststore.type": "PEM", "ssl.truststore.location": str(pki.ca_pem),
@@ -85,8 +87,9 @@ class SecuredCluster:
     def confluent(self, listener: str, user: str | None = None, mechanism: str = "SCRAM-SHA-256",
                   password: str | None = None, cert: str | None = None, **extra: Any) -> dict[str, Any]:
         """librdkafka properties for a client of this cluster on one listener."""
-        conf: dict[str, Any] = {"bootstrap.servers": self.addresses[listener], "security.protocol": listener}
-        if listener.startswith("SASL"):
+        protocol = PROTOCOLS.get(listener, listener)
+        conf: dict[str, Any] = {"bootstrap.servers": self.addresses[listener], "security.protocol": protocol}
+        if protocol.startswith("SASL"):
             assert user is not None
             conf.update({"sasl.mechanism": mechanism, "sasl.username": user,
                          "sasl.password": USERS[user] if password is None else password})

@@ -39,6 +39,11 @@ class LocalController(Controller):
         pane.restart_requested.connect(lambda: self.tasks.run("restarting the Local broker", local.restart(),
                                                               key="local"))
         pane.keep_running_changed.connect(lambda keep: self.store.set(S.KEEP_LOCAL_RUNNING, keep))
+        pane.secured_changed.connect(self.set_secured)
+        pane.copy_password_requested.connect(self.copy_password)
+        local.secrets = store.secrets
+        local.secured = store.get(S.LOCAL_SECURED)
+        pane.set_secured(local.secured)
         pane.sample_data_requested.connect(self.load_sample_data)
         pane.set_keep_running(store.get(S.KEEP_LOCAL_RUNNING))
         pane.show_bootstrap(local.bootstrap if local.port else "(chosen at start)", str(local.data_dir))
@@ -50,12 +55,31 @@ class LocalController(Controller):
     def start(self) -> None:
         self.tasks.run("starting the Local broker", self.local.start(), key="local")
 
+    def set_secured(self, secured: bool) -> None:
+        """Secured or not takes effect at the next start: a running broker is restarted now."""
+        self.store.set(S.LOCAL_SECURED, secured)
+        self.local.secured = secured
+        if self.local.state == "running" and self.local.running_secured != secured:
+            self.tasks.run("restarting the Local broker", self.local.restart(), key="local")
+
+    def copy_password(self) -> None:
+        from PySide6.QtWidgets import QApplication
+
+        QApplication.clipboard().setText(self.local.admin_password())
+        self.status.inform("The Local broker's admin password is on the clipboard.")
+
     def on_connection(self, session: Session | None) -> None:
         if session is not None and session.spec.local and not self.store.get(S.SAMPLE_DATA_OFFERED):
             self._offer_sample_data()
 
     def _state(self, state: str, message: str) -> None:
         self.pane.show_state(state, message)
+        if state == "running" and self.local.running_secured:
+            self.pane.show_security(
+                f"Clients connect with security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-256, user admin (the "
+                f"password is in the OS keyring), trusting the CA {self.local.ca_path}.")
+        elif state in ("running", "stopped"):
+            self.pane.show_security("")
         if self.local.port:
             self.pane.show_bootstrap(self.local.bootstrap, str(self.local.data_dir))
             if self.store.get(S.LOCAL_PORT) != self.local.port:

@@ -1,8 +1,9 @@
-"""The Local pane: the bundled broker's state, its log, start/stop/restart, keep-running, and sample data."""
+"""The Local pane: the bundled broker's state, its log, start/stop/restart, keep-running, sample data, and whether
+it runs secured (with how to connect to it then)."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
 
@@ -17,6 +18,8 @@ class LocalPane(QWidget):
     stop_requested = Signal()
     restart_requested = Signal()
     keep_running_changed = Signal(bool)
+    secured_changed = Signal(bool)
+    copy_password_requested = Signal()
     sample_data_requested = Signal()
     shown = Signal(str)
 
@@ -32,6 +35,15 @@ class LocalPane(QWidget):
         self.restart_button = QPushButton("Restart")
         self.sample_button = QPushButton("Load sample data")
         self.keep_running = QCheckBox("Keep the broker running when the app exits")
+        self.secured = QCheckBox("Secured: SASL_SSL with SCRAM, TLS from a local CA, ACLs on (restarts the broker)")
+        self.secured.setObjectName("local-secured")
+        self.secured.toggled.connect(self.secured_changed)
+        self.security = QLabel("")
+        self.security.setObjectName("local-security")
+        self.security.setWordWrap(True)
+        self.security.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_password = QPushButton("Copy admin password")
+        self.copy_password.clicked.connect(self.copy_password_requested)
         self.start_button.clicked.connect(self.start_requested)
         self.stop_button.clicked.connect(self.stop_requested)
         self.restart_button.clicked.connect(self.restart_requested)
@@ -61,10 +73,16 @@ class LocalPane(QWidget):
         layout.addWidget(self.bootstrap)
         layout.addLayout(buttons)
         layout.addWidget(self.keep_running)
+        layout.addWidget(self.secured)
+        secured_row = QHBoxLayout()
+        secured_row.addWidget(self.security, 1)
+        secured_row.addWidget(self.copy_password)
+        layout.addLayout(secured_row)
         layout.addWidget(self.sample_note)
         layout.addWidget(QLabel("Broker log"))
         layout.addWidget(self.log, 1)
         self.show_state("stopped", "The Local broker is not running.")
+        self.show_security("")
 
     def show_state(self, state: str, message: str) -> None:
         self.state = state
@@ -86,6 +104,17 @@ class LocalPane(QWidget):
     def show_sample_result(self, text: str) -> None:
         self.sample_note.setText(text)
         self.shown.emit("sample")
+
+    def set_secured(self, secured: bool) -> None:
+        self.secured.blockSignals(True)
+        self.secured.setChecked(secured)
+        self.secured.blockSignals(False)
+
+    def show_security(self, text: str) -> None:
+        """How to connect to the secured broker (empty when it runs without security)."""
+        self.security.setText(text)
+        self.security.setVisible(bool(text))
+        self.copy_password.setVisible(bool(text))
 
     def set_keep_running(self, keep: bool) -> None:
         self.keep_running.blockSignals(True)
