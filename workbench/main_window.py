@@ -332,7 +332,7 @@ class MainWindow(QMainWindow):
         self.open_spec(spec)
 
     def _close_session(self) -> None:
-        self.tasks.cancel_all()
+        self.tasks.cancel_all(keep=("local",))  # the Local broker's start/stop/restart outlives a connection
         self.retry_timer.stop()
         old, self.session = self.session, None
         if old is not None:

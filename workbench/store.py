@@ -203,7 +203,7 @@ class Store:
         row: dict[str, Any] = {f.name: getattr(spec, f.name) for f in dataclasses.fields(spec)
                                if f.name not in (*SECRET_FIELDS, "local", "extra")}
         row["extra"] = json.dumps(spec.extra)
-        for name in BOOL_FIELDS:
+        for name in BOOL_FIELDS & row.keys():
             row[name] = int(row[name])
         self.db.table("profiles").upsert(row, pk="name", alter=True)  # alter: columns of fields added later
         for name in SECRET_FIELDS:

@@ -62,7 +62,10 @@ class TaskRunner(QObject):
         task.add_done_callback(finished)
         return task
 
-    def cancel_all(self) -> None:
+    def cancel_all(self, keep: tuple[str, ...] = ()) -> None:
+        """Cancel every task but those started under a key in `keep`."""
+        kept = {self._keyed[k] for k in keep if k in self._keyed}
         for task in list(self._tasks):
-            task.cancel()
-        self._keyed.clear()
+            if task not in kept:
+                task.cancel()
+        self._keyed = {k: t for k, t in self._keyed.items() if t in kept}
