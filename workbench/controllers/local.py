@@ -75,9 +75,10 @@ class LocalController(Controller):
     def _state(self, state: str, message: str) -> None:
         self.pane.show_state(state, message)
         if state == "running" and self.local.running_secured:
+            kept = "in the OS keyring" if self.store.secrets.available else "kept for this session only"
             self.pane.show_security(
-                f"Clients connect with security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-256, user admin (the "
-                f"password is in the OS keyring), trusting the CA {self.local.ca_path}.")
+                f"Clients connect with security.protocol=SASL_SSL, sasl.mechanism=SCRAM-SHA-256, user admin (its "
+                f"password is {kept}: Copy admin password), trusting the CA {self.local.ca_path}.")
         elif state in ("running", "stopped"):
             self.pane.show_security("")
         if self.local.port:

@@ -2,28 +2,18 @@
 
 Theory of operation: an ACL is Kafka's binding of a resource pattern (type, name,
 LITERAL or PREFIXED) and an entry (principal, host, operation, ALLOW or DENY).
-Listing goes through wire.py's own protocol client, because confluent-kafka's
-describe_acls turns the broker's error (CLUSTER_AUTHORIZATION_FAILED,
-SECURITY_DISABLED) into an empty list, and "no ACLs" must not be said when the truth
-is "not authorised to see them" or "this cluster has no authorizer". Creating and
-deleting use librdkafka's admin API, whose results carry the broker's errors. A
-delete names each binding exactly (no pattern matching), so it removes what the person
-selected and nothing else.
+All three go through wire.py's own protocol client: confluent-kafka's describe_acls
+turns the broker's error (CLUSTER_AUTHORIZATION_FAILED, SECURITY_DISABLED) into an
+empty list, and "no ACLs" must not be said when the truth is "not authorised to see
+them" or "this cluster has no authorizer"; and its enums lack the cluster, user and
+delegation-token resources and the token operations. A delete names each binding
+exactly (no pattern matching), so it removes what the person selected and nothing else.
 """
 
 from __future__ import annotations
 
 import dataclasses
 from typing import Any
-
-from confluent_kafka.admin import (  # type: ignore[attr-defined]
-    AclBinding,
-    AclBindingFilter,
-    AclOperation,
-    AclPermissionType,
-    ResourcePatternType,
-    ResourceType,
-)
 
 from workbench.errors import Problem, WorkbenchError, kafka_error
 from workbench.services import wire
@@ -72,16 +62,6 @@ class AclEntry:
             return "An ACL needs a host: an IP address, or * for every host."
         return None
 
-    def binding(self) -> AclBinding:
-        return AclBinding(ResourceType[self.resource_type], self.resource_name, ResourcePatternType[self.pattern_type],
-                          self.principal, self.host, AclOperation[self.operation],
-                          AclPermissionType[self.permission])
-
-    def exact_filter(self) -> AclBindingFilter:
-        return AclBindingFilter(ResourceType[self.resource_type], self.resource_name,
-                                ResourcePatternType[self.pattern_type], self.principal, self.host,
-                                AclOperation[self.operation], AclPermissionType[self.permission])
-
 
 @dataclasses.dataclass(frozen=True)
 class AclListing:
@@ -124,26 +104,61 @@ class AclService:
                           for r in resp.resources for a in r.acls))
         return await self.admin._guard("listing ACLs", work())
 
+    async def _request(self, api_key: int, body: Any) -> Any:
+        host, port = self.admin.spec.first_address()
+        return await wire.request_with_versions(self.admin.spec, host, port, self.admin.timeout, api_key, 1, 3, body)
+
     async def create(self, entry: AclEntry) -> None:
         self.admin._refuse_if_read_only("creating an ACL")
         problem = entry.problem()
         if problem:
             raise WorkbenchError("input", problem)
 
+        def body(version: int) -> dict[str, Any]:
+            creation = wire.nested_request_type(wire.CREATE_ACLS, version, "AclCreation")
+            return {"creations": (creation(resource_type=_RESOURCE_CODES[entry.resource_type],
+                                           resource_name=entry.resource_name,
+                                           resource_pattern_type=_PATTERN_CODES[entry.pattern_type],
+                                           principal=entry.principal, host=entry.host,
+                                           operation=_OPERATION_CODES[entry.operation],
+                                           permission_type=_PERMISSION_CODES[entry.permission]),)}
+
         async def work() -> None:
-            futs = self.admin.client.create_acls([entry.binding()], **self.admin._kw)
-            for fut in futs.values():
-                await self.admin._wait(fut)
+            resp = await self._request(wire.CREATE_ACLS, body)
+            for result in resp.results:
+                if int(result.error_code) != 0:
+                    raise _acl_error(result.error_code.name, result.error_message, "creating the ACL")
         await self.admin._guard("creating the ACL", work())
 
     async def delete(self, entries: list[AclEntry]) -> int:
         """Delete exactly these ACLs; returns how many the cluster deleted."""
         self.admin._refuse_if_read_only("deleting ACLs")
 
+        def body(version: int) -> dict[str, Any]:
+            flt = wire.nested_request_type(wire.DELETE_ACLS, version, "DeleteAclsFilter")
+            return {"filters": tuple(flt(resource_type_filter=_RESOURCE_CODES[e.resource_type],
+                                         resource_name_filter=e.resource_name,
+                                         pattern_type_filter=_PATTERN_CODES[e.pattern_type],
+                                         principal_filter=e.principal, host_filter=e.host,
+                                         operation=_OPERATION_CODES[e.operation],
+                                         permission_type=_PERMISSION_CODES[e.permission]) for e in entries)}
+
         async def work() -> int:
-            futs = self.admin.client.delete_acls([e.exact_filter() for e in entries], **self.admin._kw)
-            deleted: list[Any] = []
-            for fut in futs.values():
-                deleted += await self.admin._wait(fut)
-            return len(deleted)
+            resp = await self._request(wire.DELETE_ACLS, body)
+            deleted = 0
+            for result in resp.filter_results:
+                if int(result.error_code) != 0:
+                    raise _acl_error(result.error_code.name, result.error_message, f"deleting {len(entries)} ACL(s)")
+                deleted += len(result.matching_acls)
+            return deleted
         return await self.admin._guard(f"deleting {len(entries)} ACL(s)", work())
+
+
+def _acl_error(name: str, message: str | None, doing: str) -> WorkbenchError:
+    """The broker's refusal of an ACL change: its error in one sentence, with the broker's own words if it gave
+    any beyond the error's name."""
+    exc = kafka_error(name, doing)
+    if message and name.upper() not in ("CLUSTER_AUTHORIZATION_FAILED", "SECURITY_DISABLED"):
+        p = exc.problem
+        return WorkbenchError(p.kind, f"{p.sentence.rstrip('.')}: {message.rstrip('.')}.")
+    return exc

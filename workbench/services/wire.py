@@ -32,7 +32,7 @@ from workbench.errors import WorkbenchError
 from workbench.services.connection import ConnectionSpec
 
 API_VERSIONS, SASL_HANDSHAKE, SASL_AUTHENTICATE, DESCRIBE_LOG_DIRS, DESCRIBE_QUORUM = 18, 17, 36, 35, 55
-METADATA, DESCRIBE_ACLS = 3, 29
+METADATA, DESCRIBE_ACLS, CREATE_ACLS, DELETE_ACLS = 3, 29, 30, 31
 ILLEGAL_SASL_STATE, SASL_AUTHENTICATION_FAILED = 34, 58
 MAX_FRAME = 64 * 1024 * 1024
 _ids = itertools.count(1)
@@ -73,7 +73,8 @@ def api_name(api_key: int) -> str:
 def preload() -> None:
     """Import the schemas this module uses (blocking, ~0.1 s once): call it off the GUI thread before first use."""
     for key, versions in ((API_VERSIONS, (0,)), (DESCRIBE_LOG_DIRS, (1, 2, 3, 4)), (SASL_HANDSHAKE, (1,)),
-                          (SASL_AUTHENTICATE, (1,))):
+                          (SASL_AUTHENTICATE, (1,)), (METADATA, (1,)), (DESCRIBE_ACLS, (1, 2, 3)),
+                          (CREATE_ACLS, (1, 2, 3)), (DELETE_ACLS, (1, 2, 3))):
         for v in versions:
             for cls in (load_request_schema(key, v), load_response_schema(key, v)):
                 entity_writer(cls) if cls.__name__.endswith("Request") else entity_reader(cls)
