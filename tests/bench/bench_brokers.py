@@ -6,7 +6,10 @@ Measures, with librdkafka (confluent-kafka) and the same client settings for eve
 produce 100-byte messages with acks=1 and acks=all; consume them from the beginning
 (default settings and fetch.queue.backoff.ms=10); end-to-end latency p50/p99 at
 2,000 msg/s with default consumer settings; start-up time to the first Metadata
-answer; resident memory idle and after the load.
+answer; resident memory idle and after the load. For the engine and Apache Kafka also
+produce (acks=all) and consume (fetch.queue.backoff.ms=10) over SASL_SSL with
+SCRAM-SHA-256, against each broker secured the same way (tests/components/secured.py;
+Apache Kafka 3.9 there, as its secured fixture).
 """
 
 from __future__ import annotations
@@ -42,8 +45,15 @@ def tree_rss_mib(pid: int) -> float:
     return total
 
 
-def create(bootstrap: str, topic: str) -> None:
-    admin = AdminClient({"bootstrap.servers": bootstrap})
+Conf = dict[str, Any]
+
+
+def plain(bootstrap: str) -> Conf:
+    return {"bootstrap.servers": bootstrap}
+
+
+def create(conf: Conf, topic: str) -> None:
+    admin = AdminClient(conf)
     admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(timeout=30)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -54,8 +64,8 @@ def create(bootstrap: str, topic: str) -> None:
         time.sleep(0.1)
 
 
-def produce(bootstrap: str, topic: str, n: int, acks: str) -> float:
-    p = Producer({"bootstrap.servers": bootstrap, "acks": acks, "linger.ms": 5,
+def produce(conf: Conf, topic: str, n: int, acks: str) -> float:
+    p = Producer({**conf, "acks": acks, "linger.ms": 5,
                   "queue.buffering.max.messages": 1_000_000, "enable.idempotence": False})
     delivered = [0]
 
@@ -77,9 +87,9 @@ def produce(bootstrap: str, topic: str, n: int, acks: str) -> float:
     return n / elapsed
 
 
-def consume(bootstrap: str, topic: str, n: int, extra: dict[str, Any]) -> float:
+def consume(conf: Conf, topic: str, n: int, extra: dict[str, Any]) -> float:
     """Messages per second from the first message received to the last (connection set-up excluded)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": f"bench-{time.time_ns()}",
+    c = Consumer({**conf, "group.id": f"bench-{time.time_ns()}",
                   "enable.auto.commit": False, **extra})
     c.assign([TopicPartition(topic, 0, 0)])
     got = 0
@@ -144,19 +154,19 @@ def measure(name: str, start: Callable[[], Any], n: int) -> dict[str, Any]:
     admin.list_topics(timeout=30)
     startup = time.perf_counter() - t0
     row: dict[str, Any] = {"broker": name, "startup_s": startup}
+    conf = plain(broker.bootstrap)
     try:
         row["rss_idle_mib"] = tree_rss_mib(broker.pid)
-        create(broker.bootstrap, "p1")
-        create(broker.bootstrap, "pall")
-        create(broker.bootstrap, "lat")
-        row["produce_acks1"] = produce(broker.bootstrap, "p1", n, "1")
-        row["produce_acksall"] = produce(broker.bootstrap, "pall", n, "all")
-        row["consume_default"] = median_of(3, lambda: consume(broker.bootstrap, "p1", n, {}))
-        row["consume_backoff10"] = median_of(3, lambda: consume(broker.bootstrap, "p1", n,
-                                                                {"fetch.queue.backoff.ms": 10}))
+        create(conf, "p1")
+        create(conf, "pall")
+        create(conf, "lat")
+        row["produce_acks1"] = produce(conf, "p1", n, "1")
+        row["produce_acksall"] = produce(conf, "pall", n, "all")
+        row["consume_default"] = median_of(3, lambda: consume(conf, "p1", n, {}))
+        row["consume_backoff10"] = median_of(3, lambda: consume(conf, "p1", n, {"fetch.queue.backoff.ms": 10}))
         # Tansu 0.6 answers a Fetch with several MB whatever max.partition.fetch.bytes says (1 MiB by default);
         # with a limit above that, every broker sends the same amount per round trip.
-        row["consume_big_fetch"] = median_of(3, lambda: consume(broker.bootstrap, "p1", n, {
+        row["consume_big_fetch"] = median_of(3, lambda: consume(conf, "p1", n, {
             "fetch.queue.backoff.ms": 10, "max.partition.fetch.bytes": 8 << 20}))
         row["lat_p50_ms"], row["lat_p99_ms"] = latency(broker.bootstrap, "lat")
         row["rss_load_mib"] = tree_rss_mib(broker.pid)
@@ -165,11 +175,26 @@ def measure(name: str, start: Callable[[], Any], n: int) -> dict[str, Any]:
     return row
 
 
+def measure_secured(row: dict[str, Any], start: Callable[[], Any], n: int) -> None:
+    """Produce and consume over SASL_SSL (SCRAM-SHA-256, user admin) against the broker secured; into row."""
+    secured = start()
+    try:
+        conf = secured.confluent("SASL_SSL", "admin", "SCRAM-SHA-256")
+        create(conf, "tls")
+        row["produce_sasl_ssl"] = produce(conf, "tls", n, "all")
+        row["consume_sasl_ssl"] = median_of(3, lambda: consume(conf, "tls", n, {"fetch.queue.backoff.ms": 10}))
+        row["rss_sasl_ssl_mib"] = tree_rss_mib(secured.pid)
+    finally:
+        secured.close()
+
+
 COLUMNS = [("produce_acks1", "produce acks=1 msg/s"), ("produce_acksall", "produce acks=all msg/s"),
            ("consume_default", "consume default msg/s"), ("consume_backoff10", "consume backoff=10 msg/s"),
            ("consume_big_fetch", "consume backoff=10 8MiB msg/s"),
            ("lat_p50_ms", "e2e p50 ms"), ("lat_p99_ms", "e2e p99 ms"), ("startup_s", "startup s"),
-           ("rss_idle_mib", "RSS idle MiB"), ("rss_load_mib", "RSS after load MiB")]
+           ("rss_idle_mib", "RSS idle MiB"), ("rss_load_mib", "RSS after load MiB"),
+           ("produce_sasl_ssl", "SASL_SSL produce all msg/s"), ("consume_sasl_ssl", "SASL_SSL consume b=10 msg/s"),
+           ("rss_sasl_ssl_mib", "SASL_SSL RSS after MiB")]
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
@@ -183,14 +208,26 @@ def print_table(rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    from tests.components.bench_launch import start_engine, start_kafka_kraft, start_tansu
+    from tests.components.bench_launch import (
+        start_engine,
+        start_kafka_kraft,
+        start_secured_engine,
+        start_secured_kafka,
+        start_tansu,
+    )
 
     ap = argparse.ArgumentParser()
     ap.add_argument("--messages", type=int, default=1_000_000)
     ap.add_argument("--only", default="engine,tansu,kafka")
     args = ap.parse_args()
     starters = {"engine": start_engine, "tansu": start_tansu, "kafka": start_kafka_kraft}
-    rows = [measure(name, starters[name], args.messages) for name in args.only.split(",")]
+    secured = {"engine": start_secured_engine, "kafka": start_secured_kafka}
+    rows = []
+    for name in args.only.split(","):
+        row = measure(name, starters[name], args.messages)
+        if name in secured:
+            measure_secured(row, secured[name], args.messages)
+        rows.append(row)
     print_table(rows)
 
 

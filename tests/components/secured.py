@@ -168,7 +168,7 @@ def start_secured_engine(workdir: Path, pki: Pki, **extra: str) -> SecuredCluste
     return SecuredCluster("engine", eng.version, addresses, pki, eng.close, eng.pid, eng.startup_seconds, eng)
 
 
-def start_secured_kafka(workdir: Path, pki: Pki, zk: ZooKeeper) -> SecuredCluster:
+def start_secured_kafka(workdir: Path, pki: Pki, zk: ZooKeeper, jvm: list[str] = TEST_JVM) -> SecuredCluster:
     libs = kafka_libs(ZK_MODE_VERSION)
     workdir.mkdir(parents=True, exist_ok=True)
     ports = _ports()
@@ -176,7 +176,7 @@ def start_secured_kafka(workdir: Path, pki: Pki, zk: ZooKeeper) -> SecuredCluste
              "inter.broker.listener.name": "SSL", **COMMON, **security_properties(pki, ports)}
     cfg = workdir / "server.properties"
     cfg.write_text(_props(props))
-    proc = ManagedProcess("kafka-3.9-secured", [*_java(libs, workdir, TEST_JVM), "kafka.Kafka", str(cfg)],
+    proc = ManagedProcess("kafka-3.9-secured", [*_java(libs, workdir, jvm), "kafka.Kafka", str(cfg)],
                           workdir / "kafka.out")
     plaintext = f"127.0.0.1:{ports['PLAINTEXT']}"
     proc.start(lambda: broker_ready(plaintext), timeout=120)

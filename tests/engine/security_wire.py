@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import os
@@ -77,8 +78,10 @@ class Conn:
         except (ConnectionError, ssl.SSLError):
             return True
 
-    def close(self) -> None:
+    async def close(self) -> None:
         self.writer.close()
+        with contextlib.suppress(Exception):  # a refused connection may end with an error: it is closed either way
+            await asyncio.wait_for(self.writer.wait_closed(), TIMEOUT)
 
 
 def _error(code: int) -> str:
@@ -131,7 +134,7 @@ async def wrong_scram_password(cluster: SecuredCluster, listener: str = "SASL_SS
             return "closed"
         return f"{_error(final[0])}: {final[1]}" + ("+closed" if await conn.closed() else "")
     finally:
-        conn.close()
+        await conn.close()
 
 
 async def wrong_plain_password(cluster: SecuredCluster, listener: str = "SASL_PLAINTEXT") -> str:
@@ -144,7 +147,7 @@ async def wrong_plain_password(cluster: SecuredCluster, listener: str = "SASL_PL
             return "closed"
         return f"{_error(answer[0])}: {answer[1]}" + ("+closed" if await conn.closed() else "")
     finally:
-        conn.close()
+        await conn.close()
 
 
 async def unknown_mechanism(cluster: SecuredCluster, listener: str = "SASL_PLAINTEXT") -> str:
@@ -153,7 +156,7 @@ async def unknown_mechanism(cluster: SecuredCluster, listener: str = "SASL_PLAIN
         code, mechs = await _handshake(conn, "GSSAPI")
         return f"{_error(code)} {sorted(mechs)}" + ("+closed" if await conn.closed() else "")
     finally:
-        conn.close()
+        await conn.close()
 
 
 async def sasl_before_handshake(cluster: SecuredCluster, listener: str = "SASL_PLAINTEXT") -> str:
@@ -162,7 +165,7 @@ async def sasl_before_handshake(cluster: SecuredCluster, listener: str = "SASL_P
         answer = await _authenticate(conn, b"\0alice\0alice-secret", 1)
         return "closed" if answer is None else f"answered {_error(answer[0])}"
     finally:
-        conn.close()
+        await conn.close()
 
 
 async def metadata_before_authenticating(cluster: SecuredCluster, listener: str = "SASL_PLAINTEXT") -> str:
@@ -171,7 +174,7 @@ async def metadata_before_authenticating(cluster: SecuredCluster, listener: str 
         await conn.send(frame(3, 1, 1, struct.pack(">i", 0)))
         return "closed" if await conn.response() is None else "answered"
     finally:
-        conn.close()
+        await conn.close()
 
 
 async def _tls_attempt(cluster: SecuredCluster, ctx: ssl.SSLContext, listener: str = "SSL") -> str:
@@ -192,7 +195,7 @@ async def _tls_attempt(cluster: SecuredCluster, ctx: ssl.SSLContext, listener: s
             return f"tls:{_tls_reason(exc)}"
         return "closed" if not data else "answered"
     finally:
-        conn.close()
+        await conn.close()
 
 
 # TLS alerts about the client's certificate. Java (Kafka) and OpenSSL (the engine) pick different ones for the
@@ -243,7 +246,7 @@ async def plaintext_on_tls_port(cluster: SecuredCluster, listener: str = "SSL") 
         await conn.send(frame(18, 0, 1, b""))
         return _classify(await _read_all(conn))
     finally:
-        conn.close()
+        await conn.close()
 
 
 async def garbage_in_tls_handshake(cluster: SecuredCluster, listener: str = "SASL_SSL", seed: int = 0) -> str:
@@ -254,7 +257,7 @@ async def garbage_in_tls_handshake(cluster: SecuredCluster, listener: str = "SAS
         await conn.send(b"\x16\x03\x01\x00\xc8" + rnd)
         return _classify(await _read_all(conn))
     finally:
-        conn.close()
+        await conn.close()
 
 
 ATTEMPTS = {

@@ -5,6 +5,7 @@ mechanism and certificate form, says in one sentence which step failed, lists, c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import pytest
@@ -151,12 +152,37 @@ def test_acl_pane_lists_creates_and_deletes_acls(qtbot: QtBot, window: MainWindo
 
 def test_not_authorised_is_said_where_it_applies(qtbot: QtBot, window: MainWindow, store: Store,
                                                  secured_cluster: SecuredCluster) -> None:
+    from confluent_kafka.admin import (  # type: ignore[attr-defined]
+        AclBinding,
+        AclOperation,
+        AclPermissionType,
+        AdminClient,
+        NewTopic,
+        ResourcePatternType,
+        ResourceType,
+    )
+
+    admin = AdminClient(secured_cluster.confluent("SSL", cert="admin"))
+    for topic in ("bob-reads", "bob-never-sees"):
+        with contextlib.suppress(Exception):  # there from an earlier run of this session
+            admin.create_topics([NewTopic(topic, 2, 1)])[topic].result(30)
+    for fut in admin.create_acls([AclBinding(ResourceType.TOPIC, "bob-reads", ResourcePatternType.LITERAL, "User:bob",
+                                             "*", AclOperation.READ, AclPermissionType.ALLOW)]).values():
+        fut.result(30)
     bob = app_spec(secured_cluster, "SASL_SSL", "bob", "SCRAM-SHA-256", name=f"{secured_cluster.name} bob")
     store.save_profile(bob)
     with qtbot.waitSignal(window.acls_pane.shown, timeout=30_000, check_params_cb=lambda w: w == "unavailable"):
         window._switch_to(bob.name)
     assert window.acls_pane.banner.text.startswith("Not authorised to list ACLs"), window.acls_pane.banner.text
     pane = window.topics_pane
+    qtbot.waitUntil(lambda: "bob-reads" in [t.name for t in pane.model.topics], timeout=30_000)
+    assert "bob-never-sees" not in [t.name for t in pane.model.topics]  # hidden, as Kafka hides it
+    with qtbot.waitSignal(pane.shown, timeout=30_000, check_params_cb=lambda w: w == "configs"):
+        pane.select("bob-reads")
+    qtbot.waitUntil(lambda: len(pane.partition_model.rows) == 2, timeout=30_000)  # what bob may see, he sees
+    assert pane.config_note.text() == ("Configs are not available: Reading the configs of topic bob-reads: not "
+                                       "authorised: the cluster's ACLs do not allow this user that on the topic "
+                                       "(TOPIC_AUTHORIZATION_FAILED)."), pane.config_note.text()
     with qtbot.waitSignal(pane.shown, timeout=30_000, check_params_cb=lambda w: w == "problem"):
         window.topics_ctl.create("bob-wants-a-topic", 1, 1, {})
     assert pane.banner.text == ("Creating topic bob-wants-a-topic: not authorised: the cluster's ACLs do not allow "
