@@ -73,8 +73,7 @@ def api_name(api_key: int) -> str:
 def preload() -> None:
     """Import the schemas this module uses (blocking, ~0.1 s once): call it off the GUI thread before first use."""
     for key, versions in ((API_VERSIONS, (0,)), (DESCRIBE_LOG_DIRS, (1, 2, 3, 4)), (SASL_HANDSHAKE, (1,)),
-                          (SASL_AUTHENTICATE, (1,)), (METADATA, (1,)), (DESCRIBE_ACLS, (1, 2, 3)),
-                          (CREATE_ACLS, (1, 2, 3)), (DELETE_ACLS, (1, 2, 3))):
+                          (SASL_AUTHENTICATE, (1,)), (METADATA, (1,))):
         for v in versions:
             for cls in (load_request_schema(key, v), load_response_schema(key, v)):
                 entity_writer(cls) if cls.__name__.endswith("Request") else entity_reader(cls)
@@ -184,7 +183,13 @@ class BrokerConnection:
         entity_writer(req_cls)(buf, _build(req_cls, body))
         payload = buf.getvalue()
         self.writer.write(struct.pack(">i", len(payload)) + payload)
-        await asyncio.wait_for(self.writer.drain(), self.timeout)
+        try:
+            await asyncio.wait_for(self.writer.drain(), self.timeout)
+        except ConnectionResetError:
+            stored = self.reader.exception()  # the TLS alert that ended the connection says why
+            if isinstance(stored, ssl.SSLError):
+                raise stored from None
+            raise
         head = await asyncio.wait_for(self.reader.readexactly(4), self.timeout)
         if head[:2] == b"\x15\x03":  # a TLS alert record: it expected a TLS handshake
             raise WorkbenchError("tls", f"{self.address} is a TLS listener: turn TLS on in the profile (security "
