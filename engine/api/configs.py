@@ -87,6 +87,7 @@ def describe_topic(broker: Broker, topic: str, keys: list[str] | None, synonyms:
         elif not syn or syn[-1]["source"] != DEFAULT:
             syn.append({"name": spec.name, "value": spec.fixed_default, "source": DEFAULT})
         out.append({"name": spec.name, "value": _fmt(value), "read_only": False, "config_source": source,
+                    "is_default": source == DEFAULT,
                     "is_sensitive": False, "synonyms": syn if synonyms else [],
                     "config_type": _type_of(spec.name, value, spec.list_valued), "documentation": spec.doc})
     return out
@@ -100,6 +101,7 @@ def describe_broker(broker: Broker, keys: list[str] | None, synonyms: bool) -> l
         value = broker.config.values.get(prop.name)
         out.append({"name": prop.name, "value": _fmt(value), "read_only": prop.read_only,
                     "config_source": _broker_source(broker, prop.name), "is_sensitive": prop.sensitive,
+                    "is_default": _broker_source(broker, prop.name) == DEFAULT,
                     "synonyms": _broker_synonyms(broker, prop.name) if synonyms else [],
                     "config_type": _type_of(prop.name, value), "documentation": prop.doc})
     return out

@@ -16,7 +16,7 @@ async def offset_commit(ctx: RequestContext, req: Any) -> dict[str, Any]:
             entries.append((t.name, int(p.partition_index), int(p.committed_offset),
                             int(field(p, "committed_leader_epoch", -1)), p.committed_metadata))
     results = coordinator(ctx).commit(req.group_id, int(field(req, "generation_id_or_member_epoch", -1)),
-                                      req.member_id or "", field(req, "group_instance_id"), entries)
+                                      field(req, "member_id", None) or "", field(req, "group_instance_id"), entries)
     it = iter(results)
     topics = [{"name": t.name, "partitions": [{"partition_index": p.partition_index, "error_code": next(it)}
                                                for p in t.partitions]} for t in req.topics]

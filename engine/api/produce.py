@@ -1,4 +1,9 @@
-"""Produce (0): validate each partition's record batch, apply idempotence, append, acknowledge."""
+"""Produce (0): validate each partition's record batch, apply idempotence, append, acknowledge.
+
+Produce v0-2 carry the pre-0.11 message format (magic 0 or 1): such a message set
+is up-converted to one v2 batch first, as Kafka 3.9 does. From v3 a request must
+carry exactly one v2 batch per partition; zstd needs v7.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,8 @@ from kio.schema.errors import ErrorCode
 from engine.api.context import CloseConnection, RequestContext
 from engine.protocol.codec import field
 from engine.storage import CorruptRecordError, InvalidRecordError, validate_produce_batches
+from engine.storage.compression import ZSTD
+from engine.storage.legacy_records import is_legacy, upconvert
 
 
 def _part(index: int, code: ErrorCode, message: str | None = None, base_offset: int = -1,
@@ -50,6 +57,10 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
     if not records:
         return _part(index, ErrorCode.corrupt_message, "Produce request carries no records")
     try:
+        if is_legacy(records):
+            if ctx.version >= 3:
+                raise InvalidRecordError(f"Produce v{ctx.version} must carry record batches of magic 2")
+            records = upconvert(records)
         batches = validate_produce_batches(records)
     except CorruptRecordError as exc:
         return _part(index, ErrorCode.corrupt_message, str(exc))
@@ -59,6 +70,8 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
         return _part(index, ErrorCode.invalid_record,
                      f"A produce request must carry exactly one record batch per partition, got {len(batches)}")
     batch = batches[0]
+    if batch.compression == ZSTD and ctx.version < 7:
+        return _part(index, ErrorCode.unsupported_compression_type, "zstd needs Produce v7 or later")
     max_bytes = int(broker.topic_config_value(topic, "max.message.bytes"))
     if batch.size > max_bytes:
         return _part(index, ErrorCode.message_too_large,

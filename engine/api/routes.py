@@ -1,9 +1,10 @@
 """The one routing table: API key -> handler and the versions advertised in ApiVersions.
 
 ApiVersions is answered from this table, so what is advertised cannot drift from
-what is implemented. Produce and JoinGroup are advertised from version 0 because
-librdkafka before 2.11 turns features off otherwise; Produce v0-2 requests (which
-no current client sends) close the connection, as they carry the old message format.
+what is implemented. Every API takes every version Kafka 3.9 accepts (the last
+release with ZooKeeper): versions kio no longer has are derived in
+engine.protocol.legacy_schemas, and Produce v0-2 / Fetch v0-3 convert between the
+old message format and the log's v2 batches as Kafka 3.9 does.
 """
 
 from __future__ import annotations
@@ -46,12 +47,12 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route(0, "Produce", 0, 11, produce.handle),
-    Route(1, "Fetch", 4, 12, fetch.handle, encode_fetch_response),
-    Route(2, "ListOffsets", 1, 7, list_offsets.handle),
+    Route(1, "Fetch", 0, 17, fetch.handle, encode_fetch_response),
+    Route(2, "ListOffsets", 0, 9, list_offsets.handle),
     Route(3, "Metadata", 0, 12, metadata.handle),
-    Route(8, "OffsetCommit", 2, 9, group_offsets.offset_commit),
-    Route(9, "OffsetFetch", 1, 9, group_offsets.offset_fetch),
-    Route(10, "FindCoordinator", 0, 5, group_membership.find_coordinator),
+    Route(8, "OffsetCommit", 0, 9, group_offsets.offset_commit),
+    Route(9, "OffsetFetch", 0, 9, group_offsets.offset_fetch),
+    Route(10, "FindCoordinator", 0, 6, group_membership.find_coordinator),
     Route(11, "JoinGroup", 0, 9, group_membership.join_group),
     Route(12, "Heartbeat", 0, 4, group_membership.heartbeat),
     Route(13, "LeaveGroup", 0, 5, group_membership.leave_group),
@@ -59,14 +60,14 @@ ROUTES: tuple[Route, ...] = (
     Route(15, "DescribeGroups", 0, 5, group_admin.describe_groups),
     Route(16, "ListGroups", 0, 5, group_admin.list_groups),
     Route(18, "ApiVersions", 0, 4, api_versions.handle),
-    Route(19, "CreateTopics", 2, 7, topics_admin.create_topics),
-    Route(20, "DeleteTopics", 1, 6, topics_admin.delete_topics),
-    Route(22, "InitProducerId", 0, 4, init_producer_id.handle),
-    Route(23, "OffsetForLeaderEpoch", 2, 4, offset_for_leader_epoch.handle),
+    Route(19, "CreateTopics", 0, 7, topics_admin.create_topics),
+    Route(20, "DeleteTopics", 0, 6, topics_admin.delete_topics),
+    Route(22, "InitProducerId", 0, 5, init_producer_id.handle),
+    Route(23, "OffsetForLeaderEpoch", 0, 4, offset_for_leader_epoch.handle),
     Route(21, "DeleteRecords", 0, 2, cluster_admin.delete_records),
-    Route(32, "DescribeConfigs", 1, 4, configs.describe_configs),
+    Route(32, "DescribeConfigs", 0, 4, configs.describe_configs),
     Route(33, "AlterConfigs", 0, 2, configs.alter_configs),
-    Route(35, "DescribeLogDirs", 1, 4, cluster_admin.describe_log_dirs),
+    Route(35, "DescribeLogDirs", 0, 4, cluster_admin.describe_log_dirs),
     Route(37, "CreatePartitions", 0, 3, topics_admin.create_partitions),
     Route(42, "DeleteGroups", 0, 2, group_admin.delete_groups),
     Route(44, "IncrementalAlterConfigs", 0, 1, configs.incremental_alter_configs),

@@ -239,6 +239,22 @@ class Log:
                         return offset, ts
         return None
 
+    def legacy_offsets_before(self, timestamp: int, max_num: int, now_ms: int) -> list[int]:
+        """ListOffsets v0 (Kafka's legacyFetchOffsetsBefore): segment base offsets by last-modified time,
+        newest first, with the log end offset as the newest entry when the active segment has data."""
+        pairs = [(max(s.base_offset, self.log_start_offset), s.last_modified_ms()) for s in self.segments]
+        if self.active.size > 0:
+            pairs.append((self.log_end_offset, now_ms))
+        if timestamp == -1:
+            start = len(pairs) - 1
+        elif timestamp == -2:
+            start = 0
+        else:
+            start = len(pairs) - 1
+            while start >= 0 and pairs[start][1] > timestamp:
+                start -= 1
+        return [pairs[i][0] for i in range(start, max(start - max_num, -1), -1)]
+
     def max_timestamp_and_offset(self) -> tuple[int, int] | None:
         best: tuple[int, int] | None = None
         for seg in self.segments:

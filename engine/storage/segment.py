@@ -68,6 +68,9 @@ class LogSegment:
         self.index.truncate_to_position(position)
 
     # -- reading ----------------------------------------------------------------------
+    def last_modified_ms(self) -> int:
+        return int(os.fstat(self.fd).st_mtime * 1000) if self.fd >= 0 else 0
+
     def read(self, position: int, length: int) -> bytes:
         return os.pread(self.fd, length, position)
 
