@@ -84,15 +84,18 @@ async def serve(settings: dict[str, str]) -> int:
         loop.add_signal_handler(sig, stop.set)
     retention = asyncio.create_task(_retention_loop(broker, config["log.retention.check.interval.ms"]))
     group_timers = asyncio.create_task(_group_timer_loop(broker))
+    assert broker.log_manager is not None
+    log_tasks = asyncio.create_task(broker.log_manager.run())
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
     log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
              broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
     await stop.wait()
     log.info("shutting down")
-    retention.cancel()
-    group_timers.cancel()
+    for task in (retention, group_timers, log_tasks):
+        task.cancel()
     await server.stop()
-    broker.close()
+    await broker.log_manager.drain()
+    await loop.run_in_executor(None, broker.close)  # the shutdown sync, off the event loop
     log.info("stopped cleanly")
     return 0
 

@@ -91,6 +91,10 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("log.retention.check.interval.ms", _int, "300000", "How often retention runs.", _at_least(1)),
     Prop("log.index.interval.bytes", _int, "4096", "Bytes of log between offset index entries.", _at_least(0), topic_name="index.interval.bytes", read_only=False),
     Prop("log.index.size.max.bytes", _int, "10485760", "Largest offset index of a segment.", _at_least(4), topic_name="segment.index.bytes", read_only=False),
+    Prop("log.flush.interval.messages", _int, "9223372036854775807", "Messages appended to a partition before it is flushed (fsync).", _at_least(1), topic_name="flush.messages", read_only=False),
+    Prop("log.flush.interval.ms", _int, None, "Longest time data stays unflushed; defaults to log.flush.scheduler.interval.ms.", _at_least(0), topic_name="flush.ms", read_only=False),
+    Prop("log.flush.scheduler.interval.ms", _int, "9223372036854775807", "How often the flusher looks for logs due by flush.ms.", _at_least(1)),
+    Prop("log.flush.offset.checkpoint.interval.ms", _int, "60000", "How often recovery points are written to recovery-point-offset-checkpoint.", _at_least(0)),
     Prop("log.message.timestamp.type", _str, "CreateTime", "CreateTime or LogAppendTime.", _one_of("CreateTime", "LogAppendTime"), topic_name="message.timestamp.type", read_only=False),
     Prop("log.cleanup.policy", _str, "delete", "delete or compact.", _one_of("delete", "compact", "compact,delete", "delete,compact"), topic_name="cleanup.policy", read_only=False),
     Prop("min.insync.replicas", _int, "1", "Replicas that must be in sync for acks=all.", _at_least(1), topic_name="min.insync.replicas", read_only=False),
@@ -114,7 +118,7 @@ IGNORED_PROPS = frozenset({
     "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
     "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
     "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
-    "log.flush.interval.messages", "log.flush.interval.ms", "zookeeper.connection.timeout.ms",
+    "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
     "controller.listener.names", "inter.broker.listener.name", "listener.security.protocol.map",
     "log.segment.delete.delay.ms", "num.replica.fetchers", "unclean.leader.election.enable",
@@ -219,6 +223,8 @@ def load_broker_config(settings: Mapping[str, str]) -> BrokerConfig:
             values["log.retention.ms"] = values["log.retention.minutes"] * 60_000
         else:
             values["log.retention.ms"] = values["log.retention.hours"] * 3_600_000
+    if "log.flush.interval.ms" not in explicit:
+        values["log.flush.interval.ms"] = values["log.flush.scheduler.interval.ms"]
     if "log.roll.ms" not in explicit:
         values["log.roll.ms"] = values["log.roll.hours"] * 3_600_000
     if "," in values["log.dirs"]:
@@ -271,8 +277,8 @@ TOPIC_CONFIG_LIST: tuple[TopicConfig, ...] = (
     TopicConfig("delete.retention.ms", _int, "How long tombstones are kept on compacted topics.", fixed_default="86400000", check=_at_least(0)),
     TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", fixed_default="0", check=_at_least(0)),
     TopicConfig("file.delete.delay.ms", _int, "Delay before a deleted segment's files are removed.", fixed_default="60000", check=_at_least(0)),
-    TopicConfig("flush.messages", _int, "Accepted for compatibility; the OS flushes.", fixed_default="9223372036854775807", check=_at_least(1)),
-    TopicConfig("flush.ms", _int, "Accepted for compatibility; the OS flushes.", fixed_default="9223372036854775807", check=_at_least(0)),
+    TopicConfig("flush.messages", _int, "Messages appended before the partition is flushed (fsync) and the append acknowledged.", "log.flush.interval.messages", check=_at_least(1)),
+    TopicConfig("flush.ms", _int, "Longest time data stays unflushed (checked every log.flush.scheduler.interval.ms).", "log.flush.interval.ms", check=_at_least(0)),
 )
 TOPIC_CONFIGS = {t.name: t for t in TOPIC_CONFIG_LIST}
 

@@ -18,6 +18,7 @@ from kio.schema.errors import ErrorCode
 
 from engine.producer_state import BatchMeta, ProducerStateManager, Verdict
 from engine.storage import BatchHeader, Log, LogConfig
+from engine.storage.fileio import StorageError
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -104,7 +105,10 @@ class Partition:
             if verdict is Verdict.REJECT:
                 assert isinstance(info, ErrorCode)
                 return AppendResult(info, message=f"{info.name} for producer {first.producer_id}")
-        info_ = self.log.append(records, leader_epoch=self.leader_epoch, now_ms=now_ms)
+        try:
+            info_ = self.log.append(records, leader_epoch=self.leader_epoch, now_ms=now_ms)
+        except StorageError as exc:
+            return AppendResult(ErrorCode.kafka_storage_error, message=str(exc))
         for b in idem:
             delta = b.last_offset_delta
             offset = info_.first_offset + (b.base_offset if len(batches) > 1 else 0)
@@ -128,9 +132,10 @@ class Partition:
 
 
 def open_partition(
-    data_dir: Path, topic: str, index: int, topic_id: uuid.UUID, config: LogConfig, node_id: int, now_ms: int
+    data_dir: Path, topic: str, index: int, topic_id: uuid.UUID, config: LogConfig, node_id: int, now_ms: int,
+    recovery_point: int | None = None,
 ) -> Partition:
-    log = Log.open(data_dir / f"{topic}-{index}", config, now_ms=now_ms)
+    log = Log.open(data_dir / f"{topic}-{index}", config, now_ms=now_ms, recovery_point=recovery_point)
     return Partition(topic, index, topic_id, log, node_id)
 
 

@@ -24,7 +24,13 @@ TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 5, 7
 LONG_CONFIGS = frozenset({"retention.ms", "retention.bytes", "segment.ms", "delete.retention.ms",
                           "min.compaction.lag.ms", "file.delete.delay.ms", "flush.messages", "flush.ms",
                           "log.retention.ms", "log.retention.bytes", "log.roll.ms",
-                          "log.retention.check.interval.ms"})
+                          "log.retention.check.interval.ms", "log.flush.interval.messages", "log.flush.interval.ms",
+                          "log.flush.scheduler.interval.ms", "log.flush.offset.checkpoint.interval.ms",
+                          "max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
+                          "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
+                          "log.cleaner.backoff.ms", "log.cleaner.dedupe.buffer.size",
+                          "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                          "transactional.id.expiration.ms", "producer.id.expiration.ms"})
 
 
 def _fmt(value: Any) -> str | None:

@@ -36,6 +36,9 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any] | None:
         for pd in topic.partition_data:
             result = _produce_partition(ctx, topic.name, int(pd.index), pd.records, acks, now,
                                         field(req, "transactional_id"))
+            p = broker.partition(topic.name, int(pd.index))
+            if p is not None and result["error_code"] == ErrorCode.none:
+                await broker.flush_if_due(p)
             failed |= result["error_code"] != ErrorCode.none
             parts.append(result)
         responses.append({"name": topic.name, "partition_responses": parts})
