@@ -16,8 +16,10 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from engine.coordinator.formats import partition_for
+from engine.coordinator.offset_store import OffsetsRecord
 from engine.storage import OffsetOutOfRangeError, validate_produce_batches
-from engine.storage.batch import parse_header
+from engine.storage.batch import ATTR_TRANSACTIONAL, parse_header
+from engine.storage.control import parse_control_batch
 from engine.storage.records import build_batch, decode_records
 
 if TYPE_CHECKING:
@@ -47,12 +49,24 @@ class OffsetsTopicJournal:
         if OFFSETS_TOPIC not in self.broker.topics:
             self.broker.create_internal_topic(OFFSETS_TOPIC, self.partitions, OFFSETS_TOPIC_CONFIGS)
 
+    def partition_of(self, group: str) -> int:
+        return partition_for(group, self.partitions)
+
     def append(self, group: str, records: list[tuple[bytes, bytes | None]]) -> None:
+        self._append(group, records)
+
+    def append_transactional(self, group: str, producer_id: int, producer_epoch: int,
+                             records: list[tuple[bytes, bytes | None]]) -> None:
+        self._append(group, records, producer_id, producer_epoch)
+
+    def _append(self, group: str, records: list[tuple[bytes, bytes | None]], producer_id: int = -1,
+                producer_epoch: int = -1) -> None:
         self.ensure_topic()
-        p = self.broker.partition(OFFSETS_TOPIC, partition_for(group, self.partitions))
+        p = self.broker.partition(OFFSETS_TOPIC, self.partition_of(group))
         assert p is not None
         now = self.broker.now_ms()
-        batch = build_batch([(k, v, (), now) for k, v in records])
+        batch = build_batch([(k, v, (), now) for k, v in records], producer_id=producer_id,
+                            producer_epoch=producer_epoch, attributes=ATTR_TRANSACTIONAL if producer_id >= 0 else 0)
         p.append(batch, validate_produce_batches(batch), now)
 
     def compact(self, state: LiveState, min_records: int = COMPACT_MIN_RECORDS) -> int:
@@ -68,6 +82,8 @@ class OffsetsTopicJournal:
             p = self.broker.partition(OFFSETS_TOPIC, i)
             if p is None or p.high_watermark - p.log_start_offset <= max(min_records, 2 * len(live[i])):
                 continue
+            if p.last_stable_offset < p.high_watermark:
+                continue  # pending transactional commits: they must stay in the log
             now = self.broker.now_ms()
             start = p.high_watermark
             records = live[i]
@@ -80,7 +96,7 @@ class OffsetsTopicJournal:
             rewritten += 1
         return rewritten
 
-    def read_all(self) -> Iterator[tuple[bytes | None, bytes | None]]:
+    def read_all(self) -> Iterator[OffsetsRecord]:
         rec = self.broker.topics.get(OFFSETS_TOPIC)
         if rec is None:
             return
@@ -100,9 +116,15 @@ class OffsetsTopicJournal:
                     if pos + h.size > len(data):
                         break
                     if h.last_offset >= offset:
-                        for r in decode_records(data[pos : pos + h.size]):
-                            if r.offset >= offset:
-                                yield r.key, r.value
+                        batch = data[pos : pos + h.size]
+                        if h.is_control:
+                            control = parse_control_batch(batch)
+                            if control is not None:
+                                yield OffsetsRecord(None, None, h.producer_id, True, not control.aborted, i)
+                        else:
+                            for r in decode_records(batch):
+                                if r.offset >= offset:
+                                    yield OffsetsRecord(r.key, r.value, h.producer_id, h.is_transactional, None, i)
                         offset = h.last_offset + 1
                         advanced = True
                     pos += h.size
