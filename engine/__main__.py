@@ -115,13 +115,14 @@ async def _retention_loop(broker: object, interval_ms: int) -> None:
 async def _group_timer_loop(broker: object) -> None:
     from engine.broker import Broker
 
-    assert isinstance(broker, Broker) and broker.groups is not None
+    assert isinstance(broker, Broker) and broker.groups is not None and broker.txn is not None
     while True:
         await asyncio.sleep(0.05)
         try:
             broker.groups.tick()
+            broker.txn.tick()
         except Exception:
-            logging.getLogger("engine").exception("group timers failed")
+            logging.getLogger("engine").exception("coordinator timers failed")
 
 
 def main(argv: list[str] | None = None) -> int:

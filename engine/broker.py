@@ -29,7 +29,10 @@ from engine.config import (
     validate_topic_configs,
 )
 from engine.coordinator.coordinator import GroupCoordinator
+from engine.coordinator.markers import write_markers
 from engine.coordinator.offsets_topic import OffsetsTopicJournal
+from engine.coordinator.txn_coordinator import TransactionCoordinator
+from engine.coordinator.txn_log import TxnLog
 from engine.fetch_session import FetchSessionCache
 from engine.log_manager import LogManager
 from engine.partition import Partition, open_partition
@@ -94,6 +97,8 @@ class Broker:
         self.catalog: Catalog | None = None
         self.journal: OffsetsTopicJournal | None = None
         self.groups: GroupCoordinator | None = None
+        self.txn_log: TxnLog | None = None
+        self.txn: TransactionCoordinator | None = None
         self.log_manager: LogManager | None = None
         self.fetch_sessions = FetchSessionCache(int(config["max.incremental.fetch.session.cache.slots"]))
         self._topics_by_id: dict[uuid.UUID, TopicRecord] = {}
@@ -146,6 +151,19 @@ class Broker:
             topic_exists=lambda t, p: (t, p) in self.partitions)
         self.groups.replay(self.journal.read_all())
         self.journal.compact(self.groups)
+        self.txn_log = TxnLog(self)
+        self.txn = TransactionCoordinator(
+            journal=self.txn_log, next_producer_id=self.catalog.next_producer_id, wall_ms=self.now_ms,
+            write_markers=lambda pid, epoch, commit, parts: write_markers(self, pid, epoch, commit, parts),
+            max_timeout_ms=int(self.config["transaction.max.timeout.ms"]),
+            id_expiration_ms=int(self.config["transactional.id.expiration.ms"]),
+            abort_check_interval_ms=int(self.config["transaction.abort.timed.out.transaction.cleanup.interval.ms"]),
+            expiration_check_interval_ms=int(
+                self.config["transaction.remove.expired.transaction.cleanup.interval.ms"]))
+        self.txn.replay(self.txn_log.read_all())
+        recovered = self.txn.recover()
+        if recovered:
+            log.info("completed %d transaction(s) left in PrepareCommit/PrepareAbort", recovered)
 
     def _open_partition(self, rec: TopicRecord, index: int, recovery_point: int | None = None) -> Partition:
         p = open_partition(self.data_dir, rec.name, index, rec.topic_id, self.log_config(rec.name), self.node_id,

@@ -79,8 +79,12 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
     if batch.size > max_bytes:
         return _part(index, ErrorCode.message_too_large,
                      f"The record batch is {batch.size} bytes, larger than max.message.bytes={max_bytes}")
-    if transactional_id is not None or batch.is_transactional:
-        return _part(index, ErrorCode.invalid_txn_state, "Transactions are not supported by this broker")
+    if batch.is_transactional:
+        assert broker.txn is not None
+        err = broker.txn.verify(transactional_id or "", batch.producer_id, batch.producer_epoch, (topic, index))
+        if err is not ErrorCode.none:
+            return _part(index, err, f"{err.name}: the partition is not in producer {batch.producer_id}'s "
+                                     "transaction")
     if batch.is_control:
         return _part(index, ErrorCode.invalid_record, "Clients may not produce control batches")
     if acks == -1:

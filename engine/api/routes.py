@@ -27,6 +27,7 @@ from engine.api import (
     offset_for_leader_epoch,
     produce,
     topics_admin,
+    transactions,
 )
 from engine.api.context import RequestContext
 from engine.protocol.fetch_response import encode_fetch_response
@@ -71,8 +72,15 @@ ROUTES: tuple[Route, ...] = (
     Route(37, "CreatePartitions", 0, 3, topics_admin.create_partitions),
     Route(42, "DeleteGroups", 0, 2, group_admin.delete_groups),
     Route(44, "IncrementalAlterConfigs", 0, 1, configs.incremental_alter_configs),
+    Route(24, "AddPartitionsToTxn", 0, 5, transactions.add_partitions_to_txn),
+    Route(25, "AddOffsetsToTxn", 0, 4, transactions.add_offsets_to_txn),
+    Route(26, "EndTxn", 0, 4, transactions.end_txn),
+    Route(28, "TxnOffsetCommit", 0, 4, transactions.txn_offset_commit),
     Route(47, "OffsetDelete", 0, 0, group_admin.offset_delete),
     Route(60, "DescribeCluster", 0, 1, cluster_admin.describe_cluster),
+    Route(61, "DescribeProducers", 0, 0, transactions.describe_producers),
+    Route(65, "DescribeTransactions", 0, 0, transactions.describe_transactions),
+    Route(66, "ListTransactions", 0, 1, transactions.list_transactions),
 )
 
 BY_KEY = {r.api_key: r for r in ROUTES}
