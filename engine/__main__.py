@@ -84,16 +84,18 @@ async def serve(settings: dict[str, str]) -> int:
         loop.add_signal_handler(sig, stop.set)
     retention = asyncio.create_task(_retention_loop(broker, config["log.retention.check.interval.ms"]))
     group_timers = asyncio.create_task(_group_timer_loop(broker))
-    assert broker.log_manager is not None
+    assert broker.log_manager is not None and broker.cleaner is not None
     log_tasks = asyncio.create_task(broker.log_manager.run())
+    cleaner = asyncio.create_task(broker.cleaner.run())
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
     log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
              broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
     await stop.wait()
     log.info("shutting down")
-    for task in (retention, group_timers, log_tasks):
+    for task in (retention, group_timers, log_tasks, cleaner):
         task.cancel()
     await server.stop()
+    await broker.cleaner.stop()
     await broker.log_manager.drain()
     await loop.run_in_executor(None, broker.close)  # the shutdown sync, off the event loop
     log.info("stopped cleanly")

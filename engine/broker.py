@@ -34,6 +34,7 @@ from engine.coordinator.offsets_topic import OffsetsTopicJournal
 from engine.coordinator.txn_coordinator import TransactionCoordinator
 from engine.coordinator.txn_log import TxnLog
 from engine.fetch_session import FetchSessionCache
+from engine.log_cleaner import LogCleaner
 from engine.log_manager import LogManager
 from engine.partition import Partition, open_partition
 from engine.storage import Log, LogConfig
@@ -99,6 +100,7 @@ class Broker:
         self.groups: GroupCoordinator | None = None
         self.txn_log: TxnLog | None = None
         self.txn: TransactionCoordinator | None = None
+        self.cleaner: LogCleaner | None = None
         self.log_manager: LogManager | None = None
         self.fetch_sessions = FetchSessionCache(int(config["max.incremental.fetch.session.cache.slots"]))
         self._topics_by_id: dict[uuid.UUID, TopicRecord] = {}
@@ -150,7 +152,6 @@ class Broker:
             offsets_retention_check_interval_ms=int(self.config["offsets.retention.check.interval.ms"]),
             topic_exists=lambda t, p: (t, p) in self.partitions)
         self.groups.replay(self.journal.read_all())
-        self.journal.compact(self.groups)
         self.txn_log = TxnLog(self)
         self.txn = TransactionCoordinator(
             journal=self.txn_log, next_producer_id=self.catalog.next_producer_id, wall_ms=self.now_ms,
@@ -160,6 +161,13 @@ class Broker:
             abort_check_interval_ms=int(self.config["transaction.abort.timed.out.transaction.cleanup.interval.ms"]),
             expiration_check_interval_ms=int(
                 self.config["transaction.remove.expired.transaction.cleanup.interval.ms"]))
+        self.cleaner = LogCleaner(
+            self.data_dir, lambda: self.partitions, self.topic_config_value,
+            backoff_ms=int(self.config["log.cleaner.backoff.ms"]),
+            dedupe_buffer_bytes=int(self.config["log.cleaner.dedupe.buffer.size"]),
+            io_bytes_per_s=float(self.config["log.cleaner.io.max.bytes.per.second"]),
+            enabled=bool(self.config["log.cleaner.enable"]) and int(self.config["log.cleaner.threads"]) > 0,
+            wall_ms=self.now_ms)
         self.txn.replay(self.txn_log.read_all())
         recovered = self.txn.recover()
         if recovered:
@@ -198,6 +206,8 @@ class Broker:
         """Blocking: the shutdown sync of every log (run it off the event loop, after log_manager.drain())."""
         logs = self._logs()
         self.partitions.clear()
+        if self.cleaner is not None:
+            self.cleaner.close()
         if self.log_manager is not None:
             self.log_manager.shutdown(logs)
         else:
@@ -240,12 +250,9 @@ class Broker:
         self._reconfigure_logs(None)
 
     def set_topic_configs(self, topic: str, configs: dict[str, str], validate_only: bool) -> None:
-        parsed, err = validate_topic_configs(list(configs.items()))
+        _parsed, err = validate_topic_configs(list(configs.items()))
         if err:
             raise BrokerError(ErrorCode.invalid_config, err)
-        if "compact" in str(parsed.get("cleanup.policy", "")):
-            raise BrokerError(ErrorCode.invalid_config,
-                              "cleanup.policy=compact is not supported by this broker yet; use delete")
         if validate_only:
             return
         assert self.catalog is not None
@@ -319,9 +326,6 @@ class Broker:
         parsed, err = validate_topic_configs(configs)
         if err:
             raise BrokerError(ErrorCode.invalid_config, err)
-        if "compact" in str(parsed.get("cleanup.policy", "")):
-            raise BrokerError(ErrorCode.invalid_config,
-                              "cleanup.policy=compact is not supported by this broker yet; use delete")
         return partitions, replication_factor, parsed
 
     def create_topic(self, name: str, partitions: int, replication_factor: int,

@@ -29,6 +29,10 @@ def _str(v: str) -> str:
     return v.strip()
 
 
+def _float(v: str) -> float:
+    return float(v.strip())
+
+
 def _list(v: str) -> list[str]:
     return [p.strip() for p in v.split(",") if p.strip()]
 
@@ -97,6 +101,16 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("log.flush.offset.checkpoint.interval.ms", _int, "60000", "How often recovery points are written to recovery-point-offset-checkpoint.", _at_least(0)),
     Prop("log.message.timestamp.type", _str, "CreateTime", "CreateTime or LogAppendTime.", _one_of("CreateTime", "LogAppendTime"), topic_name="message.timestamp.type", read_only=False),
     Prop("log.cleanup.policy", _str, "delete", "delete or compact.", _one_of("delete", "compact", "compact,delete", "delete,compact"), topic_name="cleanup.policy", read_only=False),
+    Prop("log.cleaner.enable", _bool, "true", "Run the log cleaner (compaction of cleanup.policy=compact topics)."),
+    Prop("log.cleaner.threads", _int, "1", "Cleaner threads (one cleans at a time here).", _at_least(0)),
+    Prop("log.cleaner.backoff.ms", _int, "15000", "How long the cleaner waits when no log needs cleaning.", _at_least(0)),
+    Prop("log.cleaner.min.cleanable.ratio", _float, "0.5", "Dirty ratio a log needs before it is cleaned.", lambda v: None if 0 <= v <= 1 else "must be between 0 and 1", topic_name="min.cleanable.dirty.ratio", read_only=False),
+    Prop("log.cleaner.delete.retention.ms", _int, "86400000", "How long tombstones are kept on compacted topics.", _at_least(0), topic_name="delete.retention.ms", read_only=False),
+    Prop("log.cleaner.min.compaction.lag.ms", _int, "0", "Minimum age of a record before it may be compacted.", _at_least(0), topic_name="min.compaction.lag.ms", read_only=False),
+    Prop("log.cleaner.max.compaction.lag.ms", _int, "9223372036854775807", "Maximum time a record stays uncompacted.", _at_least(1), topic_name="max.compaction.lag.ms", read_only=False),
+    Prop("log.cleaner.dedupe.buffer.size", _int, "134217728", "Memory for the cleaner's key map (24 bytes a key, as Kafka counts).", _at_least(1024)),
+    Prop("log.cleaner.io.max.bytes.per.second", _float, "1.7976931348623157E308", "Throttle of the cleaner's reads.", lambda v: None if v > 0 else "must be positive"),
+    Prop("offsets.topic.segment.bytes", _int, "104857600", "Segment size of __consumer_offsets.", _at_least(1)),
     Prop("min.insync.replicas", _int, "1", "Replicas that must be in sync for acks=all.", _at_least(1), topic_name="min.insync.replicas", read_only=False),
     Prop("compression.type", _str, "producer", "Compression of stored batches; only producer is supported.", _one_of("producer"), topic_name="compression.type"),
     Prop("group.initial.rebalance.delay.ms", _int, "3000", "Delay of the first rebalance of an empty group.", _at_least(0)),
@@ -280,8 +294,10 @@ TOPIC_CONFIG_LIST: tuple[TopicConfig, ...] = (
     TopicConfig("min.insync.replicas", _int, "Replicas that must be in sync for acks=all.", "min.insync.replicas", check=_at_least(1)),
     TopicConfig("message.downconversion.enable", _bool, "Convert to the old message format for Fetch v0-3.", "log.message.downconversion.enable"),
     TopicConfig("compression.type", _str, "Only producer (keep the producer's compression) is supported.", "compression.type", check=_one_of("producer")),
-    TopicConfig("delete.retention.ms", _int, "How long tombstones are kept on compacted topics.", fixed_default="86400000", check=_at_least(0)),
-    TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", fixed_default="0", check=_at_least(0)),
+    TopicConfig("delete.retention.ms", _int, "How long tombstones (and transaction markers) stay after a clean.", "log.cleaner.delete.retention.ms", check=_at_least(0)),
+    TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", "log.cleaner.min.compaction.lag.ms", check=_at_least(0)),
+    TopicConfig("max.compaction.lag.ms", _int, "Maximum time a record stays uncompacted.", "log.cleaner.max.compaction.lag.ms", check=_at_least(1)),
+    TopicConfig("min.cleanable.dirty.ratio", _float, "Dirty ratio a log needs before it is cleaned.", "log.cleaner.min.cleanable.ratio", check=lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
     TopicConfig("file.delete.delay.ms", _int, "Delay before a deleted segment's files are removed.", fixed_default="60000", check=_at_least(0)),
     TopicConfig("flush.messages", _int, "Messages appended before the partition is flushed (fsync) and the append acknowledged.", "log.flush.interval.messages", check=_at_least(1)),
     TopicConfig("flush.ms", _int, "Longest time data stays unflushed (checked every log.flush.scheduler.interval.ms).", "log.flush.interval.ms", check=_at_least(0)),

@@ -93,7 +93,8 @@ class Partition:
                     h.base_sequence, h.base_sequence + h.last_offset_delta, h.base_offset, h.last_offset,
                     h.max_timestamp))
             if h.is_transactional:
-                self.producers.begin_txn(h.producer_id, h.producer_epoch, h.base_offset, h.max_timestamp)
+                self.producers.begin_txn(h.producer_id, h.producer_epoch, h.base_offset, h.last_offset,
+                                         h.max_timestamp)
 
     def _control_type(self, offset: int) -> ControlRecord | None:
         try:
@@ -136,7 +137,8 @@ class Partition:
                     BatchMeta(b.base_sequence, b.base_sequence + delta, offset, offset + delta, b.max_timestamp),
                 )
             if b.is_transactional and b.producer_id >= 0:
-                self.producers.begin_txn(b.producer_id, b.producer_epoch, offset, b.max_timestamp)
+                self.producers.begin_txn(b.producer_id, b.producer_epoch, offset, offset + b.last_offset_delta,
+                                         b.max_timestamp)
         self.notify()
         return AppendResult(ErrorCode.none, info_.first_offset, info_.log_append_time, self.log_start_offset)
 

@@ -47,6 +47,8 @@ class ProducerEntry:
     coordinator_epoch: int = -1
     current_txn_first_offset: int = -1
     last_timestamp: int = -1
+    last_data_offset: int = -1  # last offset of the producer's last data batch
+    last_marker_offset: int = -1  # offset of the last transaction marker for it
 
     @property
     def last_seq(self) -> int:
@@ -120,12 +122,14 @@ class ProducerStateManager:
         entry = self._entry(producer_id, epoch)
         entry.batches.append(meta)
         entry.last_timestamp = max(entry.last_timestamp, meta.timestamp)
+        entry.last_data_offset = max(entry.last_data_offset, meta.last_offset)
 
     # -- transactions -----------------------------------------------------------------
-    def begin_txn(self, producer_id: int, epoch: int, first_offset: int, timestamp: int) -> None:
+    def begin_txn(self, producer_id: int, epoch: int, first_offset: int, last_offset: int, timestamp: int) -> None:
         """A transactional batch at first_offset: opens the producer's transaction unless one is open."""
         entry = self._entry(producer_id, epoch)
         entry.last_timestamp = max(entry.last_timestamp, timestamp)
+        entry.last_data_offset = max(entry.last_data_offset, last_offset)
         if producer_id not in self.ongoing:
             self.ongoing[producer_id] = first_offset
             entry.current_txn_first_offset = first_offset
@@ -146,6 +150,7 @@ class ProducerStateManager:
         entry = self._entry(producer_id, epoch)
         entry.coordinator_epoch = coordinator_epoch
         entry.current_txn_first_offset = -1
+        entry.last_marker_offset = marker_offset
         entry.last_timestamp = max(entry.last_timestamp, timestamp)
         first = self.ongoing.pop(producer_id, None)
         if first is None or not aborted:
@@ -154,6 +159,15 @@ class ProducerStateManager:
         self.aborted.append(txn)
         self._aborted_last.append(marker_offset)
         return txn
+
+    def retained_batches(self) -> frozenset[tuple[int, int]]:
+        """(producer id, last offset) of each producer's last data batch and last marker: compaction keeps them."""
+        out = set()
+        for pid, e in self.producers.items():
+            for offset in (e.last_data_offset, e.last_marker_offset):
+                if offset >= 0:
+                    out.add((pid, offset))
+        return frozenset(out)
 
     def first_unstable_offset(self) -> int | None:
         return min(self.ongoing.values()) if self.ongoing else None

@@ -11,6 +11,7 @@ MODE=${1:-app}
 VENV="$ROOT/.venv"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-workbench"
 KAFKA_VERSIONS="3.9.1 4.1.1"
+STREAMS_VERSION="3.9.1"
 
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -70,6 +71,15 @@ fetch_kafka() {
             dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest"
         touch "$CACHE/kafka-$v/.complete"
     done
+    # Kafka Streams (and RocksDB) for the engine's exactly-once Streams test.
+    dest="$CACHE/kafka-streams-$STREAMS_VERSION/libs"
+    if [ ! -f "$CACHE/kafka-streams-$STREAMS_VERSION/.complete" ]; then
+        say "fetching Kafka Streams $STREAMS_VERSION jars from Maven Central into $dest"
+        rm -rf "$dest"
+        mvn -q -B -f "$ROOT/tests/components/kafka-streams-pom.xml" -Dkafka.version="$STREAMS_VERSION" \
+            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest"
+        touch "$CACHE/kafka-streams-$STREAMS_VERSION/.complete"
+    fi
 }
 
 case "$MODE" in

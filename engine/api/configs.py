@@ -19,7 +19,7 @@ from engine.protocol.codec import field
 TOPIC, BROKER, BROKER_LOGGER = 2, 4, 8
 TOPIC_CONFIG, DYNAMIC_BROKER, DYNAMIC_DEFAULT_BROKER, STATIC_BROKER, DEFAULT = 1, 2, 3, 4, 5
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
-TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 5, 7
+TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_DOUBLE, TYPE_LIST = 1, 2, 3, 5, 6, 7
 
 LONG_CONFIGS = frozenset({"retention.ms", "retention.bytes", "segment.ms", "delete.retention.ms",
                           "min.compaction.lag.ms", "file.delete.delay.ms", "flush.messages", "flush.ms",
@@ -50,6 +50,8 @@ def _type_of(name: str, value: Any, list_valued: bool = False) -> int:
         return TYPE_BOOLEAN
     if isinstance(value, int):
         return TYPE_LONG if name in LONG_CONFIGS else TYPE_INT
+    if isinstance(value, float):
+        return TYPE_DOUBLE
     return TYPE_STRING
 
 

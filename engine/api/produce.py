@@ -16,6 +16,7 @@ from engine.protocol.codec import field
 from engine.storage import CorruptRecordError, InvalidRecordError, validate_produce_batches
 from engine.storage.compression import ZSTD
 from engine.storage.legacy_records import is_legacy, upconvert
+from engine.storage.records import decode_records
 
 
 def _part(index: int, code: ErrorCode, message: str | None = None, base_offset: int = -1,
@@ -87,6 +88,14 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
                                      "transaction")
     if batch.is_control:
         return _part(index, ErrorCode.invalid_record, "Clients may not produce control batches")
+    if "compact" in str(broker.topic_config_value(topic, "cleanup.policy")):
+        try:
+            keyless = any(r.key is None for r in decode_records(bytes(records)))
+        except Exception as exc:  # records that do not decode are corrupt
+            return _part(index, ErrorCode.corrupt_message, f"record batch cannot be decoded: {exc}")
+        if keyless:
+            return _part(index, ErrorCode.invalid_record,
+                         f"Compacted topic cannot accept message without key in topic partition {topic}-{index}.")
     if acks == -1:
         min_isr = int(broker.topic_config_value(topic, "min.insync.replicas"))
         if len(p.isr) < min_isr:

@@ -13,7 +13,7 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from kio.schema.errors import ErrorCode
@@ -330,7 +330,6 @@ class GroupCoordinator(OffsetCommits):
         if now >= self.next_retention_check:
             self.next_retention_check = now + self.retention_check_interval
             self.expire_offsets()
-            self.journal.compact(self)
 
     def has_pending_rebalance(self, group_id: str) -> bool:
         g = self._group(group_id)
@@ -410,15 +409,6 @@ class GroupCoordinator(OffsetCommits):
             except Exception:  # a record we cannot read must not stop the broker
                 log.warning("skipping an unreadable __consumer_offsets record", exc_info=True)
 
-
-    def live_records(self) -> Iterator[tuple[str, list[tuple[bytes, bytes]]]]:
-        """What a compacted __consumer_offsets would keep: per group, its offsets and its last metadata."""
-        for group_id in sorted(set(self.offsets) | set(self.group_records)):
-            records = [(formats.offset_key(group_id, t, p), formats.offset_value(v))
-                       for (t, p), v in sorted(self.offsets.get(group_id, {}).items())]
-            if group_id in self.group_records:
-                records.append((formats.group_key(group_id), self.group_records[group_id]))
-            yield group_id, records
 
     def _loaded_group(self, group_id: str, value: GroupValue) -> Group:
         """A group as its last record left it, as Kafka loads it: Stable with its members, whose

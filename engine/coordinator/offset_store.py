@@ -26,7 +26,7 @@ from engine.coordinator.formats import OffsetValue
 from engine.coordinator.group import Group, GroupState
 
 if TYPE_CHECKING:
-    from engine.coordinator.coordinator import GroupCoordinator
+    pass
 
 log = logging.getLogger("engine.coordinator")
 S = GroupState
@@ -41,8 +41,6 @@ class Journal(Protocol):
                              records: list[tuple[bytes, bytes | None]]) -> None: ...
 
     def partition_of(self, group: str) -> int: ...
-
-    def compact(self, state: GroupCoordinator) -> int: ...
 
 
 class OffsetsRecord(NamedTuple):

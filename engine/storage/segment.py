@@ -238,6 +238,12 @@ class LogSegment:
             os.close(self.fd)
             self.fd = -1
 
+    def discard(self) -> None:
+        """Close without writing the index files (the segment is being replaced by a cleaned one)."""
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
+
     def delete(self) -> None:
         if self.fd >= 0:
             os.close(self.fd)

@@ -73,6 +73,16 @@ def kafka_libs(version: str) -> Path:
     return libs
 
 
+def kafka_streams_libs(version: str = "3.9.1") -> Path:
+    libs = kafka_cache() / f"kafka-streams-{version}" / "libs"
+    if not shutil.which("javac"):
+        pytest.skip("component missing: javac (a JDK 17)")
+    if not any(libs.glob(f"kafka-streams-{version}.jar")):
+        pytest.skip(f"component missing: Kafka Streams {version} jars in {libs} "
+                    "(sh packaging/setup.sh test fetches them)")
+    return libs
+
+
 class KafkaCli:
     def __init__(self, libs: Path, workdir: Path) -> None:
         self.libs = libs
