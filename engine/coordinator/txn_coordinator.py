@@ -209,7 +209,7 @@ class TransactionCoordinator:
         err = self._persist(md, md.prepare_end(T.PREPARE_COMMIT if commit else T.PREPARE_ABORT, self.wall_ms()))
         if err is not ErrorCode.none:
             return err
-        log.info("transactional id %s: %s (producer id %d epoch %d, %d partitions)", md.transactional_id,
+        log.debug("transactional id %s: %s (producer id %d epoch %d, %d partitions)", md.transactional_id,
                  md.state.display, md.producer_id, md.producer_epoch, len(md.partitions))
         md.markers_pending = set(md.partitions)
         self._send_markers(md)
