@@ -285,6 +285,7 @@ class Broker:
             message_timestamp_type=v(topic, "message.timestamp.type"),
             flush_messages=v(topic, "flush.messages"),
             flush_ms=v(topic, "flush.ms"),
+            compact="compact" in str(v(topic, "cleanup.policy")),
         )
 
     # -- topics ---------------------------------------------------------------------

@@ -76,7 +76,7 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
     batch = batches[0]
     if batch.compression == ZSTD and ctx.version < 7:
         return _part(index, ErrorCode.unsupported_compression_type, "zstd needs Produce v7 or later")
-    max_bytes = int(broker.topic_config_value(topic, "max.message.bytes"))
+    max_bytes = p.log.config.max_message_bytes
     if batch.size > max_bytes:
         return _part(index, ErrorCode.message_too_large,
                      f"The record batch is {batch.size} bytes, larger than max.message.bytes={max_bytes}")
@@ -88,7 +88,7 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
                                      "transaction")
     if batch.is_control:
         return _part(index, ErrorCode.invalid_record, "Clients may not produce control batches")
-    if "compact" in str(broker.topic_config_value(topic, "cleanup.policy")):
+    if p.log.config.compact:
         try:
             keyless = any(r.key is None for r in decode_records(bytes(records)))
         except Exception as exc:  # records that do not decode are corrupt

@@ -53,6 +53,7 @@ class LogConfig:
     message_timestamp_type: str = "CreateTime"
     flush_messages: int = 2**63 - 1
     flush_ms: int = 2**63 - 1
+    compact: bool = False  # cleanup.policy has compact: records need keys
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
