@@ -403,6 +403,8 @@ class Broker:
     def apply_retention(self) -> int:
         now = self.now_ms()
         deleted = 0
+        expiration = int(self.config["producer.id.expiration.ms"])
         for p in list(self.partitions.values()):
             deleted += int(p.log.apply_retention(now))
+            p.producers.expire(now, expiration)
         return deleted

@@ -120,6 +120,7 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("offsets.topic.replication.factor", _int, "1", "Replication factor of __consumer_offsets.", _at_least(1)),
     Prop("offsets.retention.minutes", _int, "10080", "How long committed offsets of an empty group are kept.", _at_least(1)),
     Prop("offsets.retention.check.interval.ms", _int, "600000", "How often expired offsets are removed.", _at_least(1)),
+    Prop("producer.id.expiration.ms", _int, "86400000", "How long a partition remembers an idle producer's sequence.", _at_least(1)),
     Prop("transaction.state.log.num.partitions", _int, "50", "Partitions of __transaction_state.", _at_least(1)),
     Prop("transaction.state.log.segment.bytes", _int, "104857600", "Segment size of __transaction_state.", _at_least(14)),
     Prop("transaction.max.timeout.ms", _int, "900000", "Largest transaction.timeout.ms a producer may ask for.", _at_least(1)),

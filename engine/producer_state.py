@@ -169,6 +169,14 @@ class ProducerStateManager:
                     out.add((pid, offset))
         return frozenset(out)
 
+    def expire(self, now_ms: int, expiration_ms: int) -> int:
+        """Kafka's producer.id.expiration.ms: forget producers idle that long (no open transaction)."""
+        gone = [pid for pid, e in self.producers.items()
+                if pid not in self.ongoing and now_ms - e.last_timestamp >= expiration_ms]
+        for pid in gone:
+            del self.producers[pid]
+        return len(gone)
+
     def first_unstable_offset(self) -> int | None:
         return min(self.ongoing.values()) if self.ongoing else None
 
