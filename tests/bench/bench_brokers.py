@@ -4,7 +4,8 @@ Run on demand (not in CI):  .venv/bin/python -m tests.bench.bench_brokers [--mes
 
 Measures, with librdkafka (confluent-kafka) and the same client settings for every broker:
 produce 100-byte messages with acks=1 and acks=all; consume them from the beginning
-(default settings and fetch.queue.backoff.ms=10); end-to-end latency p50/p99 at
+(default settings and fetch.queue.backoff.ms=10); produce in committed transactions of 10,000 messages
+and read those with a read_committed consumer; end-to-end latency p50/p99 at
 2,000 msg/s with default consumer settings; start-up time to the first Metadata
 answer; resident memory idle and after the load.
 """
@@ -75,6 +76,25 @@ def produce(bootstrap: str, topic: str, n: int, acks: str) -> float:
     elapsed = time.perf_counter() - start
     assert delivered[0] == n, f"only {delivered[0]} of {n} delivered"
     return n / elapsed
+
+
+def produce_transactional(bootstrap: str, topic: str, n: int, per_txn: int = 10_000) -> float:
+    """Messages per second through committed transactions of per_txn messages each."""
+    p = Producer({"bootstrap.servers": bootstrap, "transactional.id": f"bench-{time.time_ns()}", "linger.ms": 5,
+                  "queue.buffering.max.messages": 1_000_000})
+    p.init_transactions(60)
+    start = time.perf_counter()
+    for first in range(0, n, per_txn):
+        p.begin_transaction()
+        for _ in range(min(per_txn, n - first)):
+            while True:
+                try:
+                    p.produce(topic, PAYLOAD, partition=0)
+                    break
+                except BufferError:
+                    p.poll(0.001)
+        p.commit_transaction(120)
+    return n / (time.perf_counter() - start)
 
 
 def consume(bootstrap: str, topic: str, n: int, extra: dict[str, Any]) -> float:
@@ -158,6 +178,13 @@ def measure(name: str, start: Callable[[], Any], n: int) -> dict[str, Any]:
         # with a limit above that, every broker sends the same amount per round trip.
         row["consume_big_fetch"] = median_of(3, lambda: consume(broker.bootstrap, "p1", n, {
             "fetch.queue.backoff.ms": 10, "max.partition.fetch.bytes": 8 << 20}))
+        try:
+            create(broker.bootstrap, "ptx")
+            row["produce_txn"] = produce_transactional(broker.bootstrap, "ptx", n)
+            row["consume_read_committed"] = median_of(3, lambda: consume(broker.bootstrap, "ptx", n, {
+                "fetch.queue.backoff.ms": 10, "isolation.level": "read_committed"}))
+        except Exception as exc:  # a broker without transactions
+            print(f"{name}: transactions failed: {exc}")
         row["lat_p50_ms"], row["lat_p99_ms"] = latency(broker.bootstrap, "lat")
         row["rss_load_mib"] = tree_rss_mib(broker.pid)
     finally:
@@ -168,6 +195,8 @@ def measure(name: str, start: Callable[[], Any], n: int) -> dict[str, Any]:
 COLUMNS = [("produce_acks1", "produce acks=1 msg/s"), ("produce_acksall", "produce acks=all msg/s"),
            ("consume_default", "consume default msg/s"), ("consume_backoff10", "consume backoff=10 msg/s"),
            ("consume_big_fetch", "consume backoff=10 8MiB msg/s"),
+           ("produce_txn", "produce txns of 10k msg/s"),
+           ("consume_read_committed", "consume read_committed msg/s"),
            ("lat_p50_ms", "e2e p50 ms"), ("lat_p99_ms", "e2e p99 ms"), ("startup_s", "startup s"),
            ("rss_idle_mib", "RSS idle MiB"), ("rss_load_mib", "RSS after load MiB")]
 
