@@ -11,6 +11,7 @@ MODE=${1:-app}
 VENV="$ROOT/.venv"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-workbench"
 KAFKA_VERSIONS="3.9.1 4.1.1"
+APICURIO_VERSION="3.0.9"
 
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -72,6 +73,19 @@ fetch_kafka() {
     done
 }
 
+fetch_apicurio() {
+    home="$CACHE/apicurio-$APICURIO_VERSION"
+    [ -f "$home/.complete" ] && return 0
+    say "fetching Apicurio Registry $APICURIO_VERSION from Maven Central into $home"
+    rm -rf "$home"
+    mkdir -p "$home/download"
+    mvn -q -B -f "$ROOT/tests/components/apicurio-pom.xml" -Dapicurio.version="$APICURIO_VERSION" \
+        dependency:copy -DoutputDirectory="$home/download"
+    tar -xzf "$home/download/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$home"
+    rm -rf "$home/download"
+    touch "$home/.complete"
+}
+
 case "$MODE" in
 app)
     apt_install $QT_RUNTIME
@@ -87,6 +101,7 @@ test)
     apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless maven
     setup_python test
     fetch_kafka
+    fetch_apicurio
     cd "$ROOT"
     export KW_KAFKA_CACHE="$CACHE"
     exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
