@@ -112,7 +112,7 @@ def proto_text(text: str) -> str:
 
         fdp = descriptor_pb2.FileDescriptorProto()
         fdp.ParseFromString(raw)
-        return f"# {fdp.name}: a serialised FileDescriptorProto\n" + text_format.MessageToString(fdp)
+        return f"# {fdp.name}: a serialised FileDescriptorProto\n" + str(text_format.MessageToString(fdp))
     except Exception:
         return text
 
