@@ -216,8 +216,7 @@ class SchemaDecoder:
         try:
             fd_proto, pool = helper._get_parsed_schema(schema)
         except Exception as exc:
-            raise WorkbenchError("registry", "its Protobuf schema is .proto text that this registry does not serve "
-                                             f"as a descriptor, or does not parse ({exc})", "kind:permanent") from exc
+            raise ValueError(f"it is not a descriptor (.proto text the registry did not serve as one?): {exc}") from exc
         file_desc = pool.FindFileByName(fd_proto.name)
         classes: dict[tuple[int, ...], Any] = {}
 
