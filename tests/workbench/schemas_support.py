@@ -89,7 +89,7 @@ def produce_with_serialisers(bootstrap: str, registry_url: str, topic: str) -> l
         p.produce(topic, key=key_ser(key, kctx), value=data, partition=0)
         expected.append((key, json.loads(to_json(value))))
 
-    at = datetime.datetime(2024, 3, 4, 5, 6, 7, 890000, tzinfo=datetime.timezone.utc)
+    at = datetime.datetime(2024, 3, 4, 5, 6, 7, 890000, tzinfo=datetime.UTC)
     for i in range(4):
         order = {"id": f"o-{i}", "total": {"amount": decimal.Decimal(f"{i}1.25"), "currency": "EUR"}, "at": at,
                  "day": datetime.date(2024, 1, 1 + i), "ref": str(uuid.UUID(int=i + 1)),
