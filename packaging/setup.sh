@@ -104,6 +104,11 @@ test)
     fetch_apicurio
     cd "$ROOT"
     export KW_KAFKA_CACHE="$CACHE"
+    if [ $# -eq 0 ]; then  # the whole suite: lint first (with arguments, only the tests asked for run)
+        say "ruff and mypy"
+        "$VENV/bin/ruff" check engine workbench tests
+        "$VENV/bin/mypy"
+    fi
     exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
     ;;
 *)
