@@ -12,6 +12,7 @@ VENV="$ROOT/.venv"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-workbench"
 KAFKA_VERSIONS="3.9.1 4.1.1"
 STREAMS_VERSION="3.9.1"
+APICURIO_VERSION="3.0.9"
 
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -82,6 +83,19 @@ fetch_kafka() {
     fi
 }
 
+fetch_apicurio() {
+    home="$CACHE/apicurio-$APICURIO_VERSION"
+    [ -f "$home/.complete" ] && return 0
+    say "fetching Apicurio Registry $APICURIO_VERSION from Maven Central into $home"
+    rm -rf "$home"
+    mkdir -p "$home/download"
+    mvn -q -B -f "$ROOT/tests/components/apicurio-pom.xml" -Dapicurio.version="$APICURIO_VERSION" \
+        dependency:copy -DoutputDirectory="$home/download"
+    tar -xzf "$home/download/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$home"
+    rm -rf "$home/download"
+    touch "$home/.complete"
+}
+
 case "$MODE" in
 app)
     apt_install $QT_RUNTIME
@@ -97,8 +111,14 @@ test)
     apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless maven
     setup_python test
     fetch_kafka
+    fetch_apicurio
     cd "$ROOT"
     export KW_KAFKA_CACHE="$CACHE"
+    if [ $# -eq 0 ]; then  # the whole suite: lint first (with arguments, only the tests asked for run)
+        say "ruff and mypy"
+        "$VENV/bin/ruff" check engine workbench tests
+        "$VENV/bin/mypy"
+    fi
     exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
     ;;
 *)

@@ -76,7 +76,8 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "UNSUPPORTED_COMPRESSION_TYPE": "the broker or topic does not accept this compression",
 }
 
-KINDS = ("dns", "refused", "tls", "auth", "timeout", "unsupported", "kafka", "zookeeper", "input", "internal")
+KINDS = ("dns", "refused", "tls", "auth", "timeout", "unsupported", "kafka", "zookeeper", "registry", "input",
+         "internal")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -40,6 +40,7 @@ from workbench.controllers.local import LocalController
 from workbench.controllers.messages import MessagesController
 from workbench.controllers.produce import ProduceController
 from workbench.controllers.profiles import ProfilesController
+from workbench.controllers.schemas import SchemasController
 from workbench.controllers.topics import TopicsController
 from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
@@ -49,6 +50,7 @@ from workbench.panes.groups import GroupsPane
 from workbench.panes.local import LocalPane
 from workbench.panes.messages import MessagesPane
 from workbench.panes.produce import ProducePane
+from workbench.panes.schemas import SchemasPane
 from workbench.panes.topics import TopicsPane
 from workbench.panes.zookeeper import ZooKeeperPane
 from workbench.services import wire
@@ -87,6 +89,7 @@ class MainWindow(QMainWindow):
         self.groups_pane = GroupsPane()
         self.messages_pane = MessagesPane()
         self.produce_pane = ProducePane()
+        self.schemas_pane = SchemasPane()
         self.local_ctl = LocalController(self.local_pane, self.tasks, self, self.store, self.local, self)
         self.topics_ctl = TopicsController(self.topics_pane, self.tasks, self, self)
         self.brokers_ctl = BrokersController(self.brokers_pane, self.tasks, self, self)
@@ -94,11 +97,13 @@ class MainWindow(QMainWindow):
         self.groups_ctl = GroupsController(self.groups_pane, self.tasks, self, self.store, self)
         self.messages_ctl = MessagesController(self.messages_pane, self.tasks, self, self)
         self.produce_ctl = ProduceController(self.produce_pane, self.tasks, self, self.store, self)
+        self.schemas_ctl = SchemasController(self.schemas_pane, self.tasks, self, self)
         self.features: list[tuple[str, str, QWidget, Controller]] = [
             ("local", "Local broker", self.local_pane, self.local_ctl),
             ("topics", "Topics", self.topics_pane, self.topics_ctl),
             ("messages", "Messages", self.messages_pane, self.messages_ctl),
             ("produce", "Produce", self.produce_pane, self.produce_ctl),
+            ("schemas", "Schemas", self.schemas_pane, self.schemas_ctl),
             ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),

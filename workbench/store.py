@@ -35,7 +35,8 @@ from workbench.settings import REGISTRY, Setting, T
 APP = "kafka-workbench"
 HOME_ENV = "KAFKA_WORKBENCH_HOME"
 LOCAL_PROFILE = "Local"
-SECRET_FIELDS = ("sasl_password", "tls_key_password")
+SECRET_FIELDS = ("sasl_password", "tls_key_password", "registry_password", "registry_token")
+REGISTRY_COLUMNS = ("registry_url", "registry_auth", "registry_username", "registry_ca_path")
 
 
 def config_dir() -> Path:
@@ -111,6 +112,10 @@ class Store:
                 "tls_ca_path": str, "tls_cert_path": str, "tls_key_path": str, "extra": str, "zookeeper": str,
                 "read_only": int,
             }, pk="name")
+        profiles = self.db.table("profiles")
+        for column in REGISTRY_COLUMNS:  # the Schema Registry fields came later: older databases gain them
+            if column not in profiles.columns_dict:
+                profiles.add_column(column, str)
         if "settings" not in self.db.table_names():
             self.db.table("settings").create({"key": str, "value": str}, pk="key")
         if "templates" not in self.db.table_names():

@@ -11,6 +11,7 @@ from workbench import settings as S
 from workbench.controllers.base import Controller, StatusLine
 from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
+from workbench.services.registry import RegistryService, RegistrySettings
 from workbench.store import LOCAL_PROFILE, Store
 from workbench.ui.profile_dialog import ProfileDialog
 from workbench.ui.tasks import TaskRunner
@@ -43,6 +44,22 @@ class ProfilesController(Controller):
                            .check(), done=lambda text: dlg.show_result(text, True),
                            on_error=lambda p: dlg.show_result(p.sentence, False))
 
+        def test_registry(candidate: ConnectionSpec) -> None:
+            settings = RegistrySettings.of(candidate, self.store.get(S.REQUEST_TIMEOUT))
+            if settings is None:
+                dlg.show_result("Enter the Schema Registry's URL first.", False)
+                return
+            dlg.show_result("Testing the Schema Registry…", True)
+            service = RegistryService(settings)
+
+            async def check() -> str:
+                try:
+                    return await service.check()
+                finally:
+                    service.close()
+            self.tasks.run("testing the Schema Registry", check(), done=lambda text: dlg.show_result(text, True),
+                           on_error=lambda p: dlg.show_result(p.sentence, False))
+
         def save(candidate: ConnectionSpec) -> None:
             try:
                 self.store.save_profile(candidate)
@@ -53,6 +70,7 @@ class ProfilesController(Controller):
             self.saved.emit(candidate.name)
         dlg.test_requested.connect(test)
         dlg.save_requested.connect(save)
+        dlg.registry_test_requested.connect(test_registry)
         dlg.open()
 
     def delete(self, name: str) -> None:

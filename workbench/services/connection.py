@@ -6,6 +6,7 @@ import dataclasses
 from typing import Any
 
 SASL_MECHANISMS = ("", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+REGISTRY_AUTHS = {"": "none", "basic": "basic (user name and password)", "bearer": "bearer token"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +27,13 @@ class ConnectionSpec:
     zookeeper: str = ""
     read_only: bool = False
     local: bool = False
+    # Schema Registry (Confluent-compatible API); password and token are secrets, kept in the keyring
+    registry_url: str = ""
+    registry_auth: str = ""  # "", "basic" or "bearer"
+    registry_username: str = ""
+    registry_password: str = ""
+    registry_token: str = ""
+    registry_ca_path: str = ""
 
     @property
     def security_protocol(self) -> str:

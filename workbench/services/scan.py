@@ -29,6 +29,7 @@ from typing import IO
 from workbench.errors import Problem, WorkbenchError
 from workbench.services.admin import AdminService
 from workbench.services.export import ExportChoice
+from workbench.services.registry import RegistrySettings
 from workbench.services.result_store import IndexEntries
 from workbench.services.scan_job import ScanJob, read_frame, write_frame
 from workbench.services.scan_loop import Outcome, PartitionProgress, Progress, consumer_config
@@ -202,8 +203,9 @@ class RunningScan:
 class ScanService:
     """Plans and starts scans for one connection."""
 
-    def __init__(self, admin: AdminService) -> None:
+    def __init__(self, admin: AdminService, registry: RegistrySettings | None = None) -> None:
         self.admin = admin
+        self.registry = registry
 
     async def prepare(self, req: ScanRequest) -> ScanPlan:
         req.check()
@@ -227,5 +229,5 @@ class ScanService:
         if bool(spill_path) == (export is not None):
             raise ValueError("a scan writes either results (spill_path) or an export, not both or neither")
         conf = consumer_config(self.admin.spec, self.admin.timeout, len(scan_plan.ranges))
-        job = ScanJob(req, scan_plan, conf, STALL_FACTOR * self.admin.timeout, spill_path, export)
+        job = ScanJob(req, scan_plan, conf, STALL_FACTOR * self.admin.timeout, spill_path, export, self.registry)
         return RunningScan(job, on_update)

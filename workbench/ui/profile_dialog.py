@@ -18,18 +18,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.services.connection import SASL_MECHANISMS, ConnectionSpec
+from workbench.services.connection import REGISTRY_AUTHS, SASL_MECHANISMS, ConnectionSpec
 
 
 class ProfileDialog(QDialog):
     test_requested = Signal(object)
     save_requested = Signal(object)
+    registry_test_requested = Signal(object)
 
     def __init__(self, spec: ConnectionSpec | None = None, secrets_note: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connection profile")
-        self.resize(560, 620)
+        self.resize(560, 820)
         spec = spec or ConnectionSpec(name="", bootstrap="")
         self.name = QLineEdit(spec.name)
         self.bootstrap = QLineEdit(spec.bootstrap)
@@ -53,6 +54,25 @@ class ProfileDialog(QDialog):
         self.zookeeper.setPlaceholderText("optional: zk1:2181,zk2:2181/chroot")
         self.read_only = QCheckBox("Read-only (disable every action that changes the cluster)")
         self.read_only.setChecked(spec.read_only)
+        self.registry_url = QLineEdit(spec.registry_url)
+        self.registry_url.setObjectName("registry-url")
+        self.registry_url.setPlaceholderText("optional: https://registry:8081 (Confluent-compatible API)")
+        self.registry_auth = QComboBox()
+        self.registry_auth.setObjectName("registry-auth")
+        for key, label in REGISTRY_AUTHS.items():
+            self.registry_auth.addItem(label, key)
+        self.registry_auth.setCurrentIndex(max(0, self.registry_auth.findData(spec.registry_auth)))
+        self.registry_username = QLineEdit(spec.registry_username)
+        self.registry_username.setToolTip("Basic: the user name. Bearer: the logical cluster (Confluent Cloud), if any")
+        self.registry_password = QLineEdit(spec.registry_password)
+        self.registry_password.setEchoMode(QLineEdit.EchoMode.Password)
+        self.registry_token = QLineEdit(spec.registry_token)
+        self.registry_token.setEchoMode(QLineEdit.EchoMode.Password)
+        self.registry_ca = QLineEdit(spec.registry_ca_path)
+        self.registry_ca.setPlaceholderText("optional: a CA certificate (PEM) for the registry's TLS")
+        self.registry_test_button = QPushButton("Test registry")
+        self.registry_test_button.setObjectName("registry-test")
+        self.registry_test_button.clicked.connect(lambda: self.registry_test_requested.emit(self.spec()))
         self.result_label = QLabel("")
         self.result_label.setObjectName("test-result")
         self.result_label.setWordWrap(True)
@@ -72,6 +92,15 @@ class ProfileDialog(QDialog):
         tf.addRow("Client certificate (PEM)", self.cert)
         tf.addRow("Client key (PEM)", self.key)
         tf.addRow("Key password", self.key_password)
+        registry = QGroupBox("Schema Registry")
+        rf = QFormLayout(registry)
+        rf.addRow("URL", self.registry_url)
+        rf.addRow("Authentication", self.registry_auth)
+        rf.addRow("User name / logical cluster", self.registry_username)
+        rf.addRow("Password", self.registry_password)
+        rf.addRow("Bearer token", self.registry_token)
+        rf.addRow("CA certificate (PEM)", self.registry_ca)
+        rf.addRow("", self.registry_test_button)
         more = QFormLayout()
         more.addRow("Extra client properties", self.extra)
         more.addRow("ZooKeeper", self.zookeeper)
@@ -80,6 +109,7 @@ class ProfileDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(sasl)
         layout.addWidget(tls)
+        layout.addWidget(registry)
         layout.addLayout(more)
         if secrets_note:
             note = QLabel(secrets_note)
@@ -107,7 +137,10 @@ class ProfileDialog(QDialog):
             sasl_password=self.password.text(), tls=self.tls.isChecked(), tls_ca_path=self.ca.text().strip(),
             tls_cert_path=self.cert.text().strip(), tls_key_path=self.key.text().strip(),
             tls_key_password=self.key_password.text(), extra=extra, zookeeper=self.zookeeper.text().strip(),
-            read_only=self.read_only.isChecked())
+            read_only=self.read_only.isChecked(), registry_url=self.registry_url.text().strip(),
+            registry_auth=str(self.registry_auth.currentData() or ""), registry_username=self.registry_username.text(),
+            registry_password=self.registry_password.text(), registry_token=self.registry_token.text(),
+            registry_ca_path=self.registry_ca.text().strip())
 
     def show_result(self, text: str, ok: bool) -> None:
         self.result_label.setText(("✔ " if ok else "✘ ") + text)
