@@ -108,7 +108,7 @@ app)
     exec "$VENV/bin/kafka-workbench" "$@"
     ;;
 test)
-    apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless maven
+    apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless default-jdk-headless maven
     setup_python test
     fetch_kafka
     fetch_apicurio
