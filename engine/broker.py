@@ -29,8 +29,8 @@ from engine.config import (
     validate_topic_configs,
 )
 from engine.coordinator.coordinator import GroupCoordinator
-from engine.coordinator.markers import write_markers
 from engine.coordinator.offsets_topic import OffsetsTopicJournal
+from engine.coordinator.startup import open_coordinators
 from engine.coordinator.txn_coordinator import TransactionCoordinator
 from engine.coordinator.txn_log import TxnLog
 from engine.fetch_session import FetchSessionCache
@@ -142,36 +142,7 @@ class Broker:
             for i in range(rec.partitions):
                 self._open_partition(rec, i, recovery_points.get((rec.name, i)))
         self._remove_leftover_deletions()
-        self.journal = OffsetsTopicJournal(self)
-        self.groups = GroupCoordinator(
-            journal=self.journal, wall_ms=self.now_ms,
-            initial_rebalance_delay_ms=int(self.config["group.initial.rebalance.delay.ms"]),
-            min_session_timeout_ms=int(self.config["group.min.session.timeout.ms"]),
-            max_session_timeout_ms=int(self.config["group.max.session.timeout.ms"]),
-            offsets_retention_ms=int(self.config["offsets.retention.minutes"]) * 60_000,
-            offsets_retention_check_interval_ms=int(self.config["offsets.retention.check.interval.ms"]),
-            topic_exists=lambda t, p: (t, p) in self.partitions)
-        self.groups.replay(self.journal.read_all())
-        self.txn_log = TxnLog(self)
-        self.txn = TransactionCoordinator(
-            journal=self.txn_log, next_producer_id=self.catalog.next_producer_id, wall_ms=self.now_ms,
-            write_markers=lambda pid, epoch, commit, parts: write_markers(self, pid, epoch, commit, parts),
-            max_timeout_ms=int(self.config["transaction.max.timeout.ms"]),
-            id_expiration_ms=int(self.config["transactional.id.expiration.ms"]),
-            abort_check_interval_ms=int(self.config["transaction.abort.timed.out.transaction.cleanup.interval.ms"]),
-            expiration_check_interval_ms=int(
-                self.config["transaction.remove.expired.transaction.cleanup.interval.ms"]))
-        self.cleaner = LogCleaner(
-            self.data_dir, lambda: self.partitions, self.topic_config_value,
-            backoff_ms=int(self.config["log.cleaner.backoff.ms"]),
-            dedupe_buffer_bytes=int(self.config["log.cleaner.dedupe.buffer.size"]),
-            io_bytes_per_s=float(self.config["log.cleaner.io.max.bytes.per.second"]),
-            enabled=bool(self.config["log.cleaner.enable"]) and int(self.config["log.cleaner.threads"]) > 0,
-            wall_ms=self.now_ms)
-        self.txn.replay(self.txn_log.read_all())
-        recovered = self.txn.recover()
-        if recovered:
-            log.info("completed %d transaction(s) left in PrepareCommit/PrepareAbort", recovered)
+        open_coordinators(self)
 
     def _open_partition(self, rec: TopicRecord, index: int, recovery_point: int | None = None) -> Partition:
         p = open_partition(self.data_dir, rec.name, index, rec.topic_id, self.log_config(rec.name), self.node_id,
