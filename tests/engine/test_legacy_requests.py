@@ -11,8 +11,8 @@ from typing import Any
 from kio.serial import entity_reader, entity_writer
 
 from engine.protocol.codec import build, request_class, response_class
-from tests.engine.test_client_confluent import create_topic, produce
 from tests.engine.conformance import messages
+from tests.engine.test_client_confluent import create_topic, produce
 
 
 def call(bootstrap: str, api_key: int, version: int, body: dict[str, Any]) -> Any:
