@@ -76,9 +76,6 @@ class LogCleaner:
         self._wakeup = asyncio.Event()
 
     # -- choosing ---------------------------------------------------------------------------
-    def _compacted(self, topic: str) -> bool:
-        return "compact" in str(self.topic_config(topic, "cleanup.policy"))
-
     def candidate(self, key: tuple[str, int], p: Partition, now: int) -> Candidate | None:
         lg = p.log
         start, end = lg.log_start_offset, lg.log_end_offset
@@ -126,7 +123,7 @@ class LogCleaner:
     def filthiest(self, now: int) -> Candidate | None:
         best: Candidate | None = None
         for key, p in self.partitions().items():
-            if not self._compacted(p.topic):
+            if not p.log.config.compact:
                 continue
             c = self.candidate(key, p, now)
             if c is not None and (best is None or (c.forced, c.ratio) > (best.forced, best.ratio)):
