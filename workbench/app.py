@@ -29,15 +29,15 @@ def run(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
     window = MainWindow(store)
     window.show()
-    if store.secrets.fallback_message:
-        window.inform(store.secrets.fallback_message)
     loop.call_soon(window.start)
     closed = asyncio.Event()
+    app.setQuitOnLastWindowClosed(False)  # closing hides the window; the app quits once the broker has stopped
+    window.left.connect(app.quit)
     app.aboutToQuit.connect(closed.set)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         # A terminal's Ctrl+C, a logout or `kill` takes the same way out as closing the window,
         # so the Local broker is stopped (or kept, if the user chose so) instead of orphaned.
-        loop.add_signal_handler(sig, app.quit)
+        loop.add_signal_handler(sig, window.close)
     try:
         with loop:
             loop.run_until_complete(closed.wait())

@@ -19,7 +19,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,6 +26,7 @@ from pathlib import Path
 from workbench.errors import WorkbenchError
 from workbench.services import wire
 from workbench.services.connection import ConnectionSpec
+from workbench.services.launch import BROKER_MODE, helper_command
 from workbench.services.threads import EXECUTOR
 
 STATES = ("stopped", "starting", "running", "stopping", "failed")
@@ -36,14 +36,8 @@ _DETACHED: dict[int, subprocess.Popen[bytes]] = {}  # brokers left running by de
 
 
 def engine_command() -> tuple[list[str], dict[str, str]]:
-    """The interpreter and module that run the bundled engine, and an environment where `engine` imports."""
-    import engine
-
-    root = str(Path(engine.__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    env.pop("QT_QPA_PLATFORM", None)
-    return [sys.executable, "-m", "engine"], env
+    """The command that runs the bundled engine (`python -m engine`, or the frozen app in broker mode)."""
+    return helper_command(BROKER_MODE, "engine")
 
 
 def free_port() -> int:
@@ -83,6 +77,7 @@ class LocalBroker:
         self.state = "stopped"
         self.message = "The Local broker is not running."
         self.pid: int | None = None
+        self.stop_timeout = STOP_TIMEOUT  # seconds from SIGTERM to SIGKILL
         self._proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -158,7 +153,8 @@ class LocalBroker:
 
     # -- stop --------------------------------------------------------------------------
 
-    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+    async def stop(self, timeout: float | None = None) -> None:
+        timeout = self.stop_timeout if timeout is None else timeout
         pid = self.pid
         if pid is None or not pid_alive(pid):
             self._forget()
@@ -177,8 +173,9 @@ class LocalBroker:
         self._set("stopped", "The Local broker is stopped." if stopped else
                   f"The Local broker did not stop within {timeout:g} s of SIGTERM and was killed.")
 
-    def stop_now(self, timeout: float = STOP_TIMEOUT) -> None:
+    def stop_now(self, timeout: float | None = None) -> None:
         """Stop without an event loop (at exit): SIGTERM, wait, SIGKILL if it will not go."""
+        timeout = self.stop_timeout if timeout is None else timeout
         pid = self.pid
         if pid is None or not pid_alive(pid):
             self._forget()

@@ -12,6 +12,7 @@ again" from a message) are connected here, in `_wire_across`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import gc
@@ -69,6 +70,7 @@ RETRY_MS = 3000
 class MainWindow(QMainWindow):
     connection_opened = Signal(str)
     connection_recovered = Signal(str)  # every pane that failed to reach the cluster has reloaded
+    left = Signal()  # the window was closed and everything it started has stopped: the app may quit
 
     def __init__(self, store: Store | None = None, local: LocalBroker | None = None) -> None:
         super().__init__()
@@ -79,6 +81,8 @@ class MainWindow(QMainWindow):
         self.session: Session | None = None
         self.last_problem: Problem | None = None
         self._closing = False
+        self._shut_down = False
+        self._leaving: asyncio.Task[None] | None = None
         self.local = local or LocalBroker(data_dir() / "local-broker", self.store.get(S.LOCAL_PORT))
 
         # panes and their controllers, in the order of the View menu and the Ctrl+<n> shortcuts
@@ -308,7 +312,10 @@ class MainWindow(QMainWindow):
     # -- connections -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """After the window is shown: open the last connection (Local on first run, starting its broker)."""
+        """After the window is shown: open the last connection (Local on first run, starting its broker), and say
+        once if there is no OS keyring to keep passwords in."""
+        self.tasks.run("looking for the OS keyring", self.store.keyring_note(),
+                       lambda note: self.inform(note) if note else None)
         name = self.store.get(S.LAST_PROFILE)
         self._switch_to(name if name != LOCAL_PROFILE and name in self.store.profile_names() else LOCAL_PROFILE)
 
@@ -324,12 +331,18 @@ class MainWindow(QMainWindow):
                 self.inform("Starting the Local broker…")
                 self.local_ctl.start()
             return
-        try:
-            spec = self.store.load_profile(name)
-        except KeyError:
+        if name not in self.store.profile_names():
             self.report(Problem("input", f"There is no connection profile named {name}."))
             return
-        self.open_spec(spec)
+        self._close_session()
+        self.inform(f"Reading the connection profile {name}…")
+
+        def loaded(spec: ConnectionSpec) -> None:
+            if self.switcher.currentText() == name and not self._closing:
+                self.open_spec(spec)
+        # its secrets come from the OS keyring, which may block: off the GUI thread
+        self.tasks.run(f"reading the connection profile {name}", self.store.load_profile_async(name), loaded,
+                       key="open-profile")
 
     def _close_session(self) -> None:
         self.tasks.cancel_all()
@@ -397,10 +410,11 @@ class MainWindow(QMainWindow):
         self.store.set(S.WINDOW_STATE, base64.b64encode(self.saveState().data()).decode())
 
     def shutdown(self) -> None:
-        """Leave: save the layout, cancel work, let every controller stop what would outlive the window
-        (ZooKeeper sessions; the Local broker unless the user keeps it running)."""
-        if self._closing:
+        """Leave at once: save the layout, cancel work, let every controller stop what would outlive the window
+        (ZooKeeper sessions; the Local broker unless the user keeps it running), blocking if it must."""
+        if self._shut_down:
             return
+        self._shut_down = True
         self._closing = True
         self.save_layout()
         self.retry_timer.stop()
@@ -408,6 +422,34 @@ class MainWindow(QMainWindow):
         for ctl in self.controllers:
             ctl.shutdown()
 
+    async def leave(self) -> None:
+        """Leave without freezing: the window is already hidden while the controllers stop what takes time (the
+        Local broker may take seconds); then `left` is emitted and the app quits."""
+        try:
+            if not self._shut_down:
+                self._closing = True
+                self.save_layout()
+                self.retry_timer.stop()
+                self.tasks.cancel_all()
+                await asyncio.gather(*(ctl.stop() for ctl in self.controllers), return_exceptions=True)
+        finally:
+            self.shutdown()
+            self.left.emit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Hide first, stop afterwards: the window disappears at once, the broker stops behind it."""
+        if self._leaving is not None and not self._leaving.done():
+            event.ignore()  # already leaving (a second Ctrl+Q or SIGTERM): let the first one finish
+            return
+        if self._leaving is None and not self._shut_down:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not None:
+                event.ignore()
+                self.hide()
+                self._leaving = loop.create_task(self.leave())
+                return
         self.shutdown()
         super().closeEvent(event)

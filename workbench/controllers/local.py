@@ -92,6 +92,11 @@ class LocalController(Controller):
         self.tasks.run("loading sample data", load_sample_data(admin), done, key="sample",
                        on_error=lambda p: self.pane.show_sample_result(p.sentence))
 
+    async def stop(self) -> None:
+        self.timer.stop()
+        if not self.store.get(S.KEEP_LOCAL_RUNNING):
+            await self.local.stop()
+
     def shutdown(self) -> None:
         self.timer.stop()
         if self.store.get(S.KEEP_LOCAL_RUNNING):
