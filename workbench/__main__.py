@@ -27,15 +27,14 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
         epilog="Settings, connection profiles and the Local broker's data live in the user's config and data "
                "directories, or under $KAFKA_WORKBENCH_HOME when it is set. The bundled broker also runs on its "
                "own: kafka-workbench --run-broker --help.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}\n{_versions()}",
+    parser.add_argument("--version", action="store_true",
                         help="print the versions of the app, the bundled broker, Qt, librdkafka and Python")
-    return parser.parse_known_args(argv)[0]  # Qt's own options (-platform, -style, ...) pass through
+    args = parser.parse_known_args(argv)[0]  # Qt's own options (-platform, -style, ...) pass through
+    if args.version:
+        from workbench.about import version_text
 
-
-def _versions() -> str:
-    from workbench.about import version_text
-
-    return version_text()
+        print(f"{parser.prog} {__version__}\n{version_text()}")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +48,8 @@ def main(argv: list[str] | None = None) -> int:
         from workbench.services.scan_worker import main as worker_main
 
         return worker_main()
-    parse_args(argv[1:])
+    if parse_args(argv[1:]).version:
+        return 0
     from workbench.app import run
 
     return run(argv)

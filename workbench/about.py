@@ -8,6 +8,7 @@ import engine
 import workbench
 
 APP_NAME = "Kafka Workbench"
+APP_ID = "io.github.kafka_workbench.KafkaWorkbench"  # the desktop entry's and the AppStream component's id
 
 
 def versions() -> list[tuple[str, str]]:
@@ -22,7 +23,7 @@ def versions() -> list[tuple[str, str]]:
         (APP_NAME, workbench.__version__),
         ("Bundled broker", f"{engine.__version__} (Kafka protocol, {len(ROUTES)} APIs)"),
         ("Qt", f"{qVersion()} (PySide6 {PySide6.__version__})"),
-        ("librdkafka", f"{confluent_kafka.libversion()[0]} (confluent-kafka {confluent_kafka.version()[0]})"),
+        ("librdkafka", f"{confluent_kafka.libversion()[0]} (confluent-kafka {confluent_kafka.__version__})"),
         ("Python", f"{platform.python_version()} ({platform.python_implementation()})"),
     ]
 

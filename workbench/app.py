@@ -7,9 +7,12 @@ import logging
 import signal
 
 import qasync
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
+from workbench import __version__, resources
 from workbench import settings as S
+from workbench.about import APP_ID
 from workbench.main_window import MainWindow
 from workbench.services.threads import EXECUTOR
 from workbench.store import Store
@@ -22,6 +25,9 @@ def run(argv: list[str]) -> int:
     assert isinstance(app, QApplication)
     app.setApplicationName("Kafka Workbench")
     app.setOrganizationName("kafka-workbench")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName(APP_ID)  # Wayland and the taskbar match the window to the installed desktop entry
+    app.setWindowIcon(QIcon(str(resources.path("kafka-workbench.svg"))))
     store = Store()
     apply_theme(app, store.get(S.THEME))
     loop = qasync.QEventLoop(app)

@@ -41,7 +41,7 @@ class LocalController(Controller):
         pane.keep_running_changed.connect(lambda keep: self.store.set(S.KEEP_LOCAL_RUNNING, keep))
         pane.sample_data_requested.connect(self.load_sample_data)
         pane.set_keep_running(store.get(S.KEEP_LOCAL_RUNNING))
-        pane.show_bootstrap(local.bootstrap if local.port else "(chosen at start)", str(local.data_dir))
+        pane.show_bootstrap(local.bootstrap if local.port else "", str(local.data_dir))
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._poll)

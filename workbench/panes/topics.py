@@ -124,12 +124,20 @@ class TopicTableModel(HeaderedTableModel):
         self.layoutChanged.emit()
 
 
+def is_internal(t: TopicSummary) -> bool:
+    """Kafka's own topics (the broker's internal flag: __consumer_offsets, __transaction_state) and those of tools
+    around it, which by convention start with an underscore (_schemas, _confluent-*, __amazon_msk_canary)."""
+    return t.internal or t.name.startswith("_")
+
+
 class TopicFilterProxy(QSortFilterProxyModel):
-    """Filters by a precomputed per-row flag; sorting is delegated to the source model."""
+    """Filters by a precomputed per-row flag (the search text; internal topics unless shown); sorting is delegated
+    to the source model."""
 
     def __init__(self) -> None:
         super().__init__()
         self._query = ""
+        self.show_internal = False
         self._accept: list[bool] = []
         self.setDynamicSortFilter(False)
 
@@ -139,14 +147,24 @@ class TopicFilterProxy(QSortFilterProxyModel):
         self._recompute()
         self.endFilterChange()
 
+    def set_show_internal(self, show: bool) -> None:
+        self.show_internal = show
+        self.set_query(self._query)
+
+    @property
+    def _filtering(self) -> bool:
+        return bool(self._query) or not self.show_internal
+
     def _recompute(self) -> None:
         src = self.sourceModel()
         q = self._query
         topics: list[TopicSummary] = src.topics if isinstance(src, TopicTableModel) else []
-        self._accept = [q in t.name.lower() for t in topics] if q else []
+        hide = not self.show_internal
+        self._accept = [(not q or q in t.name.lower()) and not (hide and is_internal(t)) for t in topics] \
+            if self._filtering else []
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._query:
+        if not self._filtering:
             return True
         if source_row >= len(self._accept):
             self._recompute()
@@ -156,7 +174,7 @@ class TopicFilterProxy(QSortFilterProxyModel):
         src = self.sourceModel()
         if isinstance(src, TopicTableModel):
             src.sort(column, order)
-            if self._query:
+            if self._filtering:
                 self.set_query(self._query)
 
 
@@ -335,7 +353,11 @@ class TopicsPane(QWidget):
         self._filter_timer.setInterval(120)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.search.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.show_internal = QCheckBox("Internal")
+        self.show_internal = QCheckBox("Show internal topics")
+        self.show_internal.setObjectName("show-internal-topics")
+        self.show_internal.setToolTip("Kafka's own topics (__consumer_offsets, ...) and those of tools around it, "
+                                      "whose names start with an underscore")
+        self.show_internal.toggled.connect(self._show_internal_toggled)
         self.count_label = QLabel("")
         self.refresh_button = QPushButton("Refresh")
         self.create_button = QPushButton("Create…")
@@ -402,6 +424,7 @@ class TopicsPane(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.show_internal)
         top.addWidget(self.refresh_button)
         lv.addLayout(top)
         self.browse_button = QPushButton("Browse messages")
@@ -561,10 +584,17 @@ class TopicsPane(QWidget):
         self._update_count()
         self.shown.emit("filter")
 
+    def _show_internal_toggled(self, show: bool) -> None:
+        self.proxy.set_show_internal(show)
+        self._update_count()
+        self.shown.emit("filter")
+
     def _update_count(self) -> None:
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
-        self.count_label.setText(f"{total:,} topics" if shown == total else f"{shown:,} of {total:,} topics")
+        text = f"{total:,} topics" if shown == total else f"{shown:,} of {total:,} topics"
+        hidden = 0 if self.proxy.show_internal else sum(1 for t in self.model.topics if is_internal(t))
+        self.count_label.setText(f"{text} ({hidden:,} internal hidden)" if hidden else text)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():
