@@ -76,6 +76,7 @@ class LocalController(Controller):
                           "headers, and a consumer group that lags) so every pane has something to show?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
         box.setObjectName("sample-data-offer")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
         box.accepted.connect(self.load_sample_data)
         self.sample_offer = box
         box.open()
