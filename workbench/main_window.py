@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
     def __init__(self, store: Store | None = None, local: LocalBroker | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Kafka Workbench")
-        self.resize(1280, 820)
+        self.resize(1440, 900)  # the widest panes (messages, topics) fit beside the sidebar without scrolling
         self.store = store or Store()
         self.tasks = TaskRunner(self)
         self.session: Session | None = None
