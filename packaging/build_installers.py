@@ -127,7 +127,8 @@ def build_deb() -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     deb = OUT / f"{NAME}_{__version__}_{arch}.deb"
     say(f"dpkg-deb: writing {deb.name}")
-    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", "--build", str(stage), str(deb)], check=True)
+    subprocess.run(["dpkg-deb", "--root-owner-group", "-Zxz", f"--threads-max={os.cpu_count() or 1}", "--build",
+                    str(stage), str(deb)], check=True)
     return deb
 
 

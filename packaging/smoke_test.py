@@ -164,6 +164,40 @@ def answers_on(port: int) -> bool:
     return True
 
 
+def check_helpers(exe: Path, env: dict[str, str]) -> None:
+    """The bundle's other modes: a spawned worker process (--self-check), and a scan of the sample topic `orders` by
+    the bundle's scan worker (this script's copy of the app plans the scan and reads the worker's frames)."""
+    out = subprocess.run([str(exe), "--self-check"], env=env, capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise SmokeFailure(f"--self-check failed ({out.returncode}): {out.stdout[-500:]} {out.stderr[-2000:]}")
+    say(out.stdout.strip())
+    sys.path.insert(0, str(ROOT))
+    import asyncio
+
+    from workbench.services import scan
+    from workbench.services.admin import AdminService
+    from workbench.services.connection import ConnectionSpec
+    from workbench.services.scan_request import ScanRequest
+
+    scan.worker_command = lambda: ([str(exe), "--run-scan-worker"], dict(env))  # the bundle's worker, not ours
+
+    async def read_orders() -> int:
+        service = scan.ScanService(AdminService(ConnectionSpec("Local", f"127.0.0.1:{PORT}"), 10))
+        request = ScanRequest("orders")
+        plan = await service.prepare(request)
+        with tempfile.TemporaryDirectory(prefix="wb-smoke-scan-") as where:
+            running = service.start(request, plan, lambda _entries, _progress: None, str(Path(where) / "spill"))
+            outcome = await asyncio.wait_for(running.wait(), 60)
+        scan.WORKERS.close()
+        if outcome.reason != "done":
+            raise SmokeFailure(f"the bundle's scan worker stopped with {outcome.reason}: {outcome.sentence}")
+        return int(outcome.progress.matched)
+    matched = asyncio.run(read_orders())
+    if matched != 60:
+        raise SmokeFailure(f"the bundle's scan worker found {matched} records in orders, not 60")
+    say("the bundle's scan worker read the 60 sample orders")
+
+
 def run_app(kind: str, command: list[str], installed: Path, home: Path) -> dict[str, float]:
     """Start the app, check it, quit it; returns the timings."""
     if not port_free(PORT):
@@ -209,6 +243,7 @@ def run_app(kind: str, command: list[str], installed: Path, home: Path) -> dict[
         press(xvfb.display, window, "ctrl+2")
         time.sleep(1.0)
         screenshot(xvfb.display, SHOTS / f"{kind}-3-topics.png")
+        check_helpers(Path(exe), env)
 
         quit_started = time.monotonic()
         press(xvfb.display, window, "ctrl+q")

@@ -7,6 +7,7 @@ chooses the mode (services/launch.py builds these command lines).
     kafka-workbench [--version] [--help]          the app
     kafka-workbench --run-broker [args]           the bundled broker (as kafka-workbench-broker)
     kafka-workbench --run-scan-worker             a scan worker (reads its job on stdin)
+    kafka-workbench --self-check                  starts a worker process as the app does, says whether it works
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from workbench.services.launch import BROKER_MODE, SCAN_WORKER_MODE
+from workbench.services.launch import BROKER_MODE, SCAN_WORKER_MODE, SELF_CHECK_MODE
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -37,6 +38,24 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return args
 
 
+def self_check() -> int:
+    """For packagers: a spawned worker process (services/processes.py: in the frozen app, the executable started
+    again through multiprocessing) parses JSON, as the messages pane has it do for large values."""
+    import asyncio
+    import json
+
+    from workbench.services import processes
+
+    async def check() -> object:
+        try:
+            return await processes.off_process(json.loads, '{"worker": "ok"}')
+        finally:
+            processes.shutdown()
+    answer = asyncio.run(check())
+    print(f"self-check: worker process answered {answer}")
+    return 0 if answer == {"worker": "ok"} else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv if argv is None else argv)
     mode, rest = (argv[1], argv[2:]) if len(argv) > 1 else ("", [])
@@ -48,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         from workbench.services.scan_worker import main as worker_main
 
         return worker_main()
+    if mode == SELF_CHECK_MODE:
+        return self_check()
     if parse_args(argv[1:]).version:
         return 0
     from workbench.app import run

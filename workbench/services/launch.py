@@ -15,6 +15,7 @@ from pathlib import Path
 
 BROKER_MODE = "--run-broker"
 SCAN_WORKER_MODE = "--run-scan-worker"
+SELF_CHECK_MODE = "--self-check"
 
 
 def frozen() -> bool:
