@@ -59,13 +59,22 @@ def test_profiles_save_open_and_edit_without_waiting_for_the_keyring(slow_keyrin
 
 def test_a_failed_zookeeper_connection_is_stopped_off_the_event_loop(qtbot: QtBot, aloop: asyncio.AbstractEventLoop
                                                                      ) -> None:
-    """A server that accepts and never answers: kazoo's connection thread sits in a read until its connect timeout,
-    and its stop() waits for that thread."""
+    """A server that accepts and never answers: kazoo's connection thread waits in a read for the server's answer (up
+    to the session timeout), and kazoo's stop() joins that thread (up to max(session timeout, 10 s)). How long it
+    blocks depends on where the thread is, so besides the stall probe the test checks where stop() ran."""
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)
         port = silent.getsockname()[1]
         zk = ZkBrowser(f"127.0.0.1:{port}", timeout=1.5)
+        kazoo = zk._zk
+        stopped_on: list[str] = []
+        real_stop = kazoo.stop
+
+        def stop() -> None:
+            stopped_on.append(threading.current_thread().name)
+            real_stop()
+        kazoo.stop = stop
         failure: list[BaseException] = []
 
         async def start() -> None:
@@ -80,6 +89,7 @@ def test_a_failed_zookeeper_connection_is_stopped_off_the_event_loop(qtbot: QtBo
         close = aloop.create_task(zk.stop())
         qtbot.waitUntil(close.done, timeout=WAIT)
     assert failure and "did not accept a session" in str(failure[0])
+    assert stopped_on and threading.main_thread().name not in stopped_on, stopped_on
     assert longest < STALL_LIMIT_MS, f"the event loop stalled {longest:.0f} ms"
 
 
