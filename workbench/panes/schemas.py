@@ -104,7 +104,9 @@ class SchemasPane(QWidget):
         self.subjects.setModel(self.proxy)
         self.subjects.setSortingEnabled(True)
         self.subjects.sortByColumn(0, Qt.SortOrder.AscendingOrder)
-        self.subjects.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header = self.subjects.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)  # the subject gets what is left
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         self.subjects.selectionModel().currentRowChanged.connect(self._subject_changed)
 
         # -- a version -----------------------------------------------------------------------

@@ -231,7 +231,7 @@ class ProducerService:
                                           "profile to produce with a schema.")
         if request.record.value is None:
             raise WorkbenchError("input", "A tombstone has no value to serialise: choose no schema for it.")
-        from workbench.services.schema_codec import encode_json
+        from workbench.services.schema_encode import encode_json
 
         subject, version = request.value_schema
         try:
