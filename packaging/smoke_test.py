@@ -287,6 +287,10 @@ def smoke_deb(deb: Path, drop_caches: bool) -> dict[str, float]:
             if not Path(path).exists():
                 raise SmokeFailure(f"the package did not install {path}")
         say(f"installed {deb.name} with apt")
+        out = subprocess.run(["/usr/bin/kafka-workbench-broker", "--help"], capture_output=True, text=True, timeout=60,
+                             env={"PATH": "/usr/bin:/bin", "HOME": "/nonexistent"})
+        if out.returncode != 0 or not out.stdout.startswith("usage: kafka-workbench-broker"):
+            raise SmokeFailure(f"kafka-workbench-broker --help failed: {out.stdout[-300:]} {out.stderr[-1000:]}")
         if drop_caches:
             subprocess.run(["sync"], check=True)
             Path("/proc/sys/vm/drop_caches").write_text("3\n")
