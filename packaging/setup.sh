@@ -107,7 +107,7 @@ test)
     export KW_KAFKA_CACHE="$CACHE"
     if [ $# -eq 0 ]; then  # the whole suite: lint first (with arguments, only the tests asked for run)
         say "ruff and mypy"
-        "$VENV/bin/ruff" check engine workbench tests
+        "$VENV/bin/ruff" check engine workbench tests packaging
         "$VENV/bin/mypy"
     fi
     exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
