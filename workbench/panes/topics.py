@@ -55,6 +55,12 @@ CHUNK = 2000
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
+def is_internal(t: TopicSummary) -> bool:
+    """Kafka's own topics (the broker's internal flag: __consumer_offsets, __transaction_state) and those of tools
+    around it, which by convention start with an underscore (_schemas, _confluent-*, __amazon_msk_canary)."""
+    return t.internal or t.name.startswith("_")
+
+
 class TopicTableModel(HeaderedTableModel):
     headers = ("Topic", "Partitions", "Replicas", "URP", "Offline")
 
@@ -62,6 +68,9 @@ class TopicTableModel(HeaderedTableModel):
         super().__init__()
         self.topics: list[TopicSummary] = []
         self._text: list[tuple[str, ...]] = []
+        self.lower_names: list[str] = []  # per row, for the filter (computed once, not per keystroke)
+        self.internal: list[bool] = []
+        self.internal_count = 0
 
     def row_count(self) -> int:
         return len(self.topics)
@@ -94,7 +103,7 @@ class TopicTableModel(HeaderedTableModel):
 
     def clear(self) -> None:
         self.beginResetModel()
-        self.topics, self._text = [], []
+        self.topics, self._text, self.lower_names, self.internal, self.internal_count = [], [], [], [], 0
         self.endResetModel()
 
     def append(self, chunk: Sequence[TopicSummary]) -> None:
@@ -104,6 +113,10 @@ class TopicTableModel(HeaderedTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(chunk) - 1)
         self.topics.extend(chunk)
         self._text.extend(self._row(t) for t in chunk)
+        self.lower_names.extend(t.name.lower() for t in chunk)
+        flags = [is_internal(t) for t in chunk]
+        self.internal.extend(flags)
+        self.internal_count += sum(flags)
         self.endInsertRows()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -114,20 +127,16 @@ class TopicTableModel(HeaderedTableModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_names = [self.topics[i.row()].name for i in old]
-        pairs = sorted(zip(self.topics, self._text, strict=True), key=lambda p: (keyers[column](p[0]), p[0].name),
-                       reverse=order == Qt.SortOrder.DescendingOrder)
-        self.topics = [p[0] for p in pairs]
-        self._text = [p[1] for p in pairs]
+        rows = sorted(zip(self.topics, self._text, self.lower_names, self.internal, strict=True),
+                      key=lambda p: (keyers[column](p[0]), p[0].name), reverse=order == Qt.SortOrder.DescendingOrder)
+        self.topics = [p[0] for p in rows]
+        self._text = [p[1] for p in rows]
+        self.lower_names = [p[2] for p in rows]
+        self.internal = [p[3] for p in rows]
         where = {t.name: i for i, t in enumerate(self.topics)}
         self.changePersistentIndexList(old, [self.index(where[n], i.column()) for n, i in zip(old_names, old,
                                                                                                  strict=True)])
         self.layoutChanged.emit()
-
-
-def is_internal(t: TopicSummary) -> bool:
-    """Kafka's own topics (the broker's internal flag: __consumer_offsets, __transaction_state) and those of tools
-    around it, which by convention start with an underscore (_schemas, _confluent-*, __amazon_msk_canary)."""
-    return t.internal or t.name.startswith("_")
 
 
 class TopicFilterProxy(QSortFilterProxyModel):
@@ -157,11 +166,16 @@ class TopicFilterProxy(QSortFilterProxyModel):
 
     def _recompute(self) -> None:
         src = self.sourceModel()
+        if not isinstance(src, TopicTableModel) or not self._filtering:
+            self._accept = []
+            return
         q = self._query
-        topics: list[TopicSummary] = src.topics if isinstance(src, TopicTableModel) else []
-        hide = not self.show_internal
-        self._accept = [(not q or q in t.name.lower()) and not (hide and is_internal(t)) for t in topics] \
-            if self._filtering else []
+        if self.show_internal:
+            self._accept = [q in n for n in src.lower_names]
+        elif q:
+            self._accept = [q in n and not i for n, i in zip(src.lower_names, src.internal, strict=True)]
+        else:
+            self._accept = [not i for i in src.internal]
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
         if not self._filtering:
@@ -593,7 +607,7 @@ class TopicsPane(QWidget):
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
         text = f"{total:,} topics" if shown == total else f"{shown:,} of {total:,} topics"
-        hidden = 0 if self.proxy.show_internal else sum(1 for t in self.model.topics if is_internal(t))
+        hidden = 0 if self.proxy.show_internal else self.model.internal_count
         self.count_label.setText(f"{text} ({hidden:,} internal hidden)" if hidden else text)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
