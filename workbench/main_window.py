@@ -21,7 +21,8 @@ from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -80,9 +81,21 @@ def pane_shortcut(n: int) -> str:
 
 
 def pane_icon(key: str) -> QIcon:
-    """The sidebar icon of a pane: resources/icons/panes/<key>.svg, or a plain one for a pane without its own."""
+    """The sidebar icon of a pane: resources/icons/panes/<key>.svg (a plain one for a pane without its own), drawn
+    white on the selection's highlight."""
     own = resources.path("icons", "panes", f"{key}.svg")
-    return QIcon(str(own if own.is_file() else resources.path("icons", "panes", "pane.svg")))
+    source = (own if own.is_file() else resources.path("icons", "panes", "pane.svg")).read_bytes()
+    icon = QIcon()
+    for mode, svg in ((QIcon.Mode.Normal, source), (QIcon.Mode.Selected, source.replace(b"#5b7fb8", b"#ffffff"))):
+        renderer = QSvgRenderer(QByteArray(svg))
+        for size in (22, 44):  # 44: high-DPI screens
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            renderer.render(painter)
+            painter.end()
+            icon.addPixmap(pixmap, mode)
+    return icon
 
 
 class MainWindow(QMainWindow):
