@@ -1,7 +1,8 @@
 #!/bin/sh
-# One entry point for the README's two commands:
-#   sh packaging/setup.sh app    set up, then start the workbench on the bundled broker
-#   sh packaging/setup.sh test   set up everything the tests need, then run the whole suite
+# One entry point for the README's commands:
+#   sh packaging/setup.sh app         set up, then start the workbench on the bundled broker
+#   sh packaging/setup.sh test        set up everything the tests need, then run the whole suite
+#   sh packaging/setup.sh installers  build the .deb and the portable .tar.gz, then smoke-test both
 # Idempotent: each step checks first and is skipped when already done.
 set -eu
 
@@ -116,11 +117,26 @@ test)
     export KW_KAFKA_CACHE="$CACHE"
     if [ $# -eq 0 ]; then  # the whole suite: lint first (with arguments, only the tests asked for run)
         say "ruff and mypy"
-        "$VENV/bin/ruff" check engine workbench tests
+        "$VENV/bin/ruff" check engine workbench tests packaging
         "$VENV/bin/mypy"
     fi
     exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
     ;;
+installers)
+    # PyInstaller bundle, .deb (dpkg-deb) and .tar.gz in build/installers/; then each is installed (the .deb with
+    # apt, which needs root) or unpacked, started under Xvfb with a fresh home, checked and removed
+    apt_install $QT_RUNTIME xvfb xauth xdotool
+    setup_python installers
+    cd "$ROOT"
+    "$VENV/bin/python" packaging/build_installers.py "$@"
+    passed=0
+    for kind in deb tarball; do
+        if [ "$kind" = deb ]; then artefact=$(ls build/installers/*.deb); else artefact=$(ls build/installers/*.tar.gz); fi
+        "$VENV/bin/python" packaging/smoke_test.py "$kind" "$artefact"
+        passed=$((passed + 1))
+    done
+    echo "installers: $passed passed, 0 failed"
+    ;;
 *)
-    echo "usage: sh packaging/setup.sh app|test [args...]" >&2; exit 2 ;;
+    echo "usage: sh packaging/setup.sh app|test|installers [args...]" >&2; exit 2 ;;
 esac

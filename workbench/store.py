@@ -9,7 +9,8 @@ off the GUI thread by services/lag_history.py). Passwords never enter the databa
 they go to the OS keyring under the service name "kafka-workbench" and the account
 "<profile>/<secret>". When no keyring backend exists (a headless machine), secrets are
 kept in memory for this session only and `SecretStore.fallback_message` says so, so the
-UI can tell the user once.
+UI can tell the user once. Keyring calls can block (the Secret Service may prompt), so the
+GUI uses the `*_async` methods: the database on the calling thread, the keyring on a worker.
 
 `KAFKA_WORKBENCH_HOME`, when set, holds both the config and the data directory
 (tests and portable installs use it).
@@ -17,20 +18,26 @@ UI can tell the user once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
 import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 import sqlite_utils
 
 from workbench.services.connection import ConnectionSpec
 from workbench.services.group_model import ResetRecord
+from workbench.services.threads import EXECUTOR
 from workbench.settings import REGISTRY, Setting, T
+
+R = TypeVar("R")
 
 APP = "kafka-workbench"
 HOME_ENV = "KAFKA_WORKBENCH_HOME"
@@ -54,11 +61,26 @@ def data_dir() -> Path:
 
 
 class SecretStore:
-    """Secrets in the OS keyring, or in memory for this session when there is no keyring."""
+    """Secrets in the OS keyring, or in memory for this session when there is no keyring.
+
+    Every method here may block (the Secret Service can take seconds, or wait for the user to unlock a
+    collection): the GUI calls them through the Store's async methods, which run them on a worker thread."""
 
     def __init__(self) -> None:
         self._memory: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._usable: bool | None = None
         self.fallback_message = ""
+
+    @property
+    def available(self) -> bool:
+        """Whether the OS keyring is used (found on first use; blocking)."""
+        with self._lock:
+            if self._usable is None:
+                self._usable = self._probe()
+            return self._usable
+
+    def _probe(self) -> bool:
         try:
             import keyring
             from keyring.backends import fail
@@ -68,10 +90,10 @@ class SecretStore:
         except Exception as exc:  # a broken keyring installation is the same as none
             usable = False
             self.fallback_message = f"The OS keyring cannot be used ({exc}); "
-        self.available = usable
         if not usable:
             self.fallback_message = (self.fallback_message or "No OS keyring is available; ") + \
                 "passwords are kept in memory for this session only and must be entered again next time."
+        return usable
 
     def get(self, account: str) -> str:
         if not self.available:
@@ -95,6 +117,11 @@ class SecretStore:
         else:
             with contextlib.suppress(PasswordDeleteError):
                 keyring.delete_password(APP, account)
+
+
+async def off_gui_thread(fn: Callable[[], R]) -> R:
+    """Run a blocking keyring call on a worker thread (the database stays on the calling thread)."""
+    return await asyncio.get_running_loop().run_in_executor(EXECUTOR, fn)
 
 
 class Store:
@@ -196,7 +223,7 @@ class Store:
     def profile_names(self) -> list[str]:
         return [r["name"] for r in self.db.table("profiles").rows_where(order_by="name")]
 
-    def save_profile(self, spec: ConnectionSpec) -> None:
+    def save_profile(self, spec: ConnectionSpec, with_secrets: bool = True) -> None:
         if spec.local or spec.name == LOCAL_PROFILE:
             raise ValueError(f"the name {LOCAL_PROFILE!r} is reserved for the bundled broker")
         if not spec.name.strip():
@@ -210,10 +237,14 @@ class Store:
         row["tls"] = int(spec.tls)
         row["read_only"] = int(spec.read_only)
         self.db.table("profiles").upsert(row, pk="name")
+        if with_secrets:
+            self._save_secrets(spec)
+
+    def _save_secrets(self, spec: ConnectionSpec) -> None:
         for name in SECRET_FIELDS:
             self.secrets.set(f"{spec.name}/{name}", getattr(spec, name))
 
-    def load_profile(self, name: str) -> ConnectionSpec:
+    def load_profile(self, name: str, with_secrets: bool = True) -> ConnectionSpec:
         rows = list(self.db.table("profiles").rows_where("name = ?", [name]))
         if not rows:
             raise KeyError(name)
@@ -223,14 +254,36 @@ class Store:
         row["read_only"] = bool(row["read_only"])
         known = {f.name for f in dataclasses.fields(ConnectionSpec)}
         values: dict[str, Any] = {k: ("" if v is None else v) for k, v in row.items() if k in known}
-        for secret in SECRET_FIELDS:
-            values[secret] = self.secrets.get(f"{name}/{secret}")
+        if with_secrets:
+            for secret in SECRET_FIELDS:
+                values[secret] = self.secrets.get(f"{name}/{secret}")
         return ConnectionSpec(**values)
 
     def delete_profile(self, name: str) -> None:
         self.db.table("profiles").delete_where("name = ?", [name])
         for secret in SECRET_FIELDS:
             self.secrets.set(f"{name}/{secret}", "")
+
+    # -- the same, for the GUI thread: the database here, the keyring on a worker thread ---------
+
+    async def keyring_note(self) -> str:
+        """Empty when the OS keyring is used, otherwise the sentence telling the user where passwords go."""
+        await off_gui_thread(lambda: self.secrets.available)
+        return self.secrets.fallback_message
+
+    async def load_profile_async(self, name: str) -> ConnectionSpec:
+        spec = self.load_profile(name, with_secrets=False)
+        found: dict[str, Any] = await off_gui_thread(
+            lambda: {s: self.secrets.get(f"{name}/{s}") for s in SECRET_FIELDS})
+        return dataclasses.replace(spec, **found)
+
+    async def save_profile_async(self, spec: ConnectionSpec) -> None:
+        self.save_profile(spec, with_secrets=False)
+        await off_gui_thread(lambda: self._save_secrets(spec))
+
+    async def delete_profile_async(self, name: str) -> None:
+        self.db.table("profiles").delete_where("name = ?", [name])
+        await off_gui_thread(lambda: self._save_secrets(ConnectionSpec(name=name, bootstrap="")))
 
     # -- produce templates ---------------------------------------------------------------
 

@@ -124,26 +124,13 @@ def kcat_pipeline(bootstrap: str) -> tuple[float, int]:
 
 
 def run_app(bootstrap: str, count: int, runs: int) -> dict[str, Any]:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
+    from tests.workbench.app_harness import AppHarness
     from tests.workbench.messages_support import Form, fill
     from tests.workbench.stall import StallProbe
-    from workbench.local_broker import LocalBroker
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import SecretStore, Store
 
-    home = Path(tempfile.mkdtemp(prefix="wb-bench-home-"))
-    app = QApplication.instance() or QApplication(sys.argv)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    store = Store(home / "wb.db", SecretStore())
-    window = MainWindow(store, LocalBroker(home / "local"))
-    window.resize(1400, 900)
-    window.show()
+    harness = AppHarness(Path(tempfile.mkdtemp(prefix="wb-bench-home-")), theme=None, size=(1400, 900))
+    window = harness.window
     pane = window.messages_pane
     figures: dict[str, Any] = {}
     events: list[tuple[str, float]] = []
@@ -243,10 +230,8 @@ def run_app(bootstrap: str, count: int, runs: int) -> dict[str, Any]:
         figures["  longest stall while opening it (ms)"] = round(probe.stop() * 1000, 1)
         figures["RSS at the end (MiB)"] = round(rss_mib(), 1)
 
-    with loop:
-        loop.run_until_complete(measure())
-        window.shutdown()
-    store.close()
+    with harness:
+        harness.run(measure())
     return figures
 
 

@@ -1,6 +1,6 @@
 """Screenshots of Schema Registry support, for looking at (not committed): the real window on an engine and Apicurio.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.workbench.screenshots_schemas [OUT_DIR]
+    .venv/bin/python -m tests.workbench.screenshots_schemas [OUT_DIR]
 
 Writes schemas-messages.png (an Avro topic, one message open in the detail view), schemas-produce.png (the produce
 pane with a value schema) and schemas-diff.png (the schemas pane comparing two versions). OUT_DIR defaults to
@@ -11,36 +11,25 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import tempfile
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+from tests.workbench.app_harness import AppHarness, until
 
 
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots-schemas").resolve()
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="wb-shots-"))
-    os.environ["KAFKA_WORKBENCH_HOME"] = str(home)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-    import qasync
     from confluent_kafka.schema_registry import Schema, SchemaRegistryClient
-    from PySide6.QtWidgets import QApplication
 
     from tests.components.engine_proc import EngineProcess
     from tests.components.registry_server import start_registry
     from tests.workbench.messages_support import make_topic
     from tests.workbench.schemas_support import ORDER_V1, ORDER_V2, produce_with_serialisers
-    from tests.workbench.screenshots_messages import until
-    from workbench import settings as S
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import Store
-    from workbench.ui.theme import apply_theme
 
     (home / "engine").mkdir(parents=True)
     engine = EngineProcess(home / "engine" / "data")
@@ -54,16 +43,8 @@ def main() -> int:
         ORDER_V2["fields"][0], ORDER_V2["fields"][-1]]}), "AVRO"))
     sr.close()
 
-    app = QApplication(sys.argv)
-    store = Store()
-    store.set(S.SAMPLE_DATA_OFFERED, True)
-    apply_theme(app, "light")
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    window = MainWindow(store)
-    window.resize(1400, 900)
-    window.show()
+    harness = AppHarness(home, size=(1400, 900))
+    window = harness.window
     pane = window.messages_pane
     shown: list[str] = []
     pane.shown.connect(shown.append)
@@ -71,9 +52,7 @@ def main() -> int:
     window.schemas_pane.shown.connect(schemas_shown.append)
 
     def shot(name: str) -> None:
-        path = out / f"{name}.png"
-        window.grab().save(str(path))
-        print(f"wrote {path}", flush=True)
+        harness.shot(out, name)
 
     async def run() -> None:
         window.open_spec(ConnectionSpec("engine + registry", engine.bootstrap, registry_url=registry.url))
@@ -112,10 +91,9 @@ def main() -> int:
         shot("schemas-diff")
 
     try:
-        with loop:
-            loop.run_until_complete(run())
+        with harness:
+            harness.run(run())
     finally:
-        window.shutdown()
         engine.stop()
         registry.stop()
     return 0

@@ -30,12 +30,18 @@ class ProfilesController(Controller):
         self.dialog: ProfileDialog | None = None
 
     def edit(self, name: str | None) -> None:
-        """The profile dialog for a new profile (None) or the named one."""
-        spec = None
-        if name and name != LOCAL_PROFILE:
-            with contextlib.suppress(KeyError):
-                spec = self.store.load_profile(name)
-        dlg = ProfileDialog(spec, self.store.secrets.fallback_message, self.window)
+        """The profile dialog for a new profile (None) or the named one (its secrets read off the GUI thread)."""
+        async def load() -> tuple[ConnectionSpec | None, str]:
+            spec = None
+            if name and name != LOCAL_PROFILE:
+                with contextlib.suppress(KeyError):
+                    spec = await self.store.load_profile_async(name)
+            return spec, await self.store.keyring_note()
+        self.tasks.run(f"reading the profile {name}" if name else "opening a new profile", load(),
+                       lambda found: self._open_dialog(*found), key="profile-dialog")
+
+    def _open_dialog(self, spec: ConnectionSpec | None, keyring_note: str) -> None:
+        dlg = ProfileDialog(spec, keyring_note, self.window)
         self.dialog = dlg
 
         def test(candidate: ConnectionSpec) -> None:
@@ -61,13 +67,12 @@ class ProfilesController(Controller):
                            on_error=lambda p: dlg.show_result(p.sentence, False))
 
         def save(candidate: ConnectionSpec) -> None:
-            try:
-                self.store.save_profile(candidate)
-            except ValueError as exc:
-                dlg.show_result(str(exc), False)
-                return
-            dlg.accept()
-            self.saved.emit(candidate.name)
+            def saved(_r: object) -> None:
+                dlg.accept()
+                self.saved.emit(candidate.name)
+            dlg.show_result("Saving…", True)
+            self.tasks.run(f"saving the profile {candidate.name}", self.store.save_profile_async(candidate), saved,
+                           key="profile-save", on_error=lambda p: dlg.show_result(p.sentence, False))
         dlg.test_requested.connect(test)
         dlg.save_requested.connect(save)
         dlg.registry_test_requested.connect(test_registry)
@@ -75,5 +80,5 @@ class ProfilesController(Controller):
 
     def delete(self, name: str) -> None:
         if name and name != LOCAL_PROFILE:
-            self.store.delete_profile(name)
-            self.deleted.emit(name)
+            self.tasks.run(f"deleting the profile {name}", self.store.delete_profile_async(name),
+                           lambda _r: self.deleted.emit(name))
