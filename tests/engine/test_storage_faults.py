@@ -236,3 +236,26 @@ def test_a_running_broker_at_a_file_size_limit_refuses_the_write_and_keeps_servi
         assert offsets == list(range(15)) and [m.key for m in got] == [b"k%d" % i for i in range(15)]
     finally:
         eng.close()
+
+
+def test_flush_ms_flushes_logs_that_waited_that_long(tmp_path: Path) -> None:
+    async def run() -> tuple[int, int, int]:
+        now = [T0]
+        logs: list[tuple[str, int, Log]] = []
+        manager = LogManager(tmp_path, lambda: logs, flush_check_ms=100, checkpoint_interval_ms=1 << 40,
+                             wall_ms=lambda: now[0])
+        lazy = Log.open(tmp_path / "lazy-0", LogConfig(flush_ms=1000), now_ms=T0)
+        eager = Log.open(tmp_path / "eager-0", LogConfig(flush_ms=50), now_ms=T0)
+        for name, lg in (("lazy", lazy), ("eager", eager)):
+            manager.attach(lg)
+            logs.append((name, 0, lg))
+            lg.last_flush_ms = T0
+            lg.append(batch(3), leader_epoch=0, now_ms=T0)
+        now[0] = T0 + 100
+        started = manager.flush_due_by_time()
+        await manager.drain()
+        return started, lazy.recovery_point, eager.recovery_point
+
+    started, lazy_rp, eager_rp = asyncio.run(run())
+    assert started == 1
+    assert (lazy_rp, eager_rp) == (0, 3), "only the log whose data waited flush.ms is flushed"
