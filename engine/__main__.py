@@ -136,17 +136,22 @@ async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None 
         loop.add_signal_handler(sig, stop.set)
     retention = asyncio.create_task(_retention_loop(broker, config["log.retention.check.interval.ms"]))
     group_timers = asyncio.create_task(_group_timer_loop(broker))
+    assert broker.log_manager is not None and broker.cleaner is not None
+    log_tasks = asyncio.create_task(broker.log_manager.run())
+    cleaner = asyncio.create_task(broker.cleaner.run())
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
     log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
              broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
     log.info("security: %s", security.describe())
     await stop.wait()
     log.info("shutting down")
-    retention.cancel()
-    group_timers.cancel()
+    for task in (retention, group_timers, log_tasks, cleaner):
+        task.cancel()
     await server.stop()
     security.close()
-    broker.close()
+    await broker.cleaner.stop()
+    await broker.log_manager.drain()
+    await loop.run_in_executor(None, broker.close)  # the shutdown sync, off the event loop
     log.info("stopped cleanly")
     return 0
 
@@ -166,13 +171,14 @@ async def _retention_loop(broker: object, interval_ms: int) -> None:
 async def _group_timer_loop(broker: object) -> None:
     from engine.broker import Broker
 
-    assert isinstance(broker, Broker) and broker.groups is not None
+    assert isinstance(broker, Broker) and broker.groups is not None and broker.txn is not None
     while True:
         await asyncio.sleep(0.05)
         try:
             broker.groups.tick()
+            broker.txn.tick()
         except Exception:
-            logging.getLogger("engine").exception("group timers failed")
+            logging.getLogger("engine").exception("coordinator timers failed")
 
 
 def main(argv: list[str] | None = None) -> int:

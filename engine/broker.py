@@ -30,8 +30,14 @@ from engine.config import (
 )
 from engine.coordinator.coordinator import GroupCoordinator
 from engine.coordinator.offsets_topic import OffsetsTopicJournal
+from engine.coordinator.startup import open_coordinators
+from engine.coordinator.txn_coordinator import TransactionCoordinator
+from engine.coordinator.txn_log import TxnLog
+from engine.fetch_session import FetchSessionCache
+from engine.log_cleaner import LogCleaner
+from engine.log_manager import LogManager
 from engine.partition import Partition, open_partition
-from engine.storage import LogConfig
+from engine.storage import Log, LogConfig
 
 log = logging.getLogger("engine.broker")
 
@@ -92,6 +98,12 @@ class Broker:
         self.catalog: Catalog | None = None
         self.journal: OffsetsTopicJournal | None = None
         self.groups: GroupCoordinator | None = None
+        self.txn_log: TxnLog | None = None
+        self.txn: TransactionCoordinator | None = None
+        self.cleaner: LogCleaner | None = None
+        self.log_manager: LogManager | None = None
+        self.fetch_sessions = FetchSessionCache(int(config["max.incremental.fetch.session.cache.slots"]))
+        self._topics_by_id: dict[uuid.UUID, TopicRecord] = {}
         self._lock_fd: int | None = None
         self.cluster_id = ""
 
@@ -121,25 +133,32 @@ class Broker:
         self._write_meta_properties()
         self.dynamic_configs = self.catalog.broker_configs()
         self.config = self._effective_config(self.dynamic_configs)
-        now = self.now_ms()
+        self.log_manager = LogManager(
+            self.data_dir, self._logs, flush_check_ms=int(self.config["log.flush.scheduler.interval.ms"]),
+            checkpoint_interval_ms=int(self.config["log.flush.offset.checkpoint.interval.ms"]), wall_ms=self.now_ms)
+        recovery_points = self.log_manager.recovery_points()
         for rec in self.catalog.topics():
             self.topics[rec.name] = rec
-            cfg = self.log_config(rec.name)
             for i in range(rec.partitions):
-                self.partitions[(rec.name, i)] = open_partition(
-                    self.data_dir, rec.name, i, rec.topic_id, cfg, self.node_id, now)
+                self._open_partition(rec, i, recovery_points.get((rec.name, i)))
         self._remove_leftover_deletions()
-        self.journal = OffsetsTopicJournal(self)
-        self.groups = GroupCoordinator(
-            journal=self.journal, wall_ms=self.now_ms,
-            initial_rebalance_delay_ms=int(self.config["group.initial.rebalance.delay.ms"]),
-            min_session_timeout_ms=int(self.config["group.min.session.timeout.ms"]),
-            max_session_timeout_ms=int(self.config["group.max.session.timeout.ms"]),
-            offsets_retention_ms=int(self.config["offsets.retention.minutes"]) * 60_000,
-            offsets_retention_check_interval_ms=int(self.config["offsets.retention.check.interval.ms"]),
-            topic_exists=lambda t, p: (t, p) in self.partitions)
-        self.groups.replay(self.journal.read_all())
-        self.journal.compact(self.groups)
+        open_coordinators(self)
+
+    def _open_partition(self, rec: TopicRecord, index: int, recovery_point: int | None = None) -> Partition:
+        p = open_partition(self.data_dir, rec.name, index, rec.topic_id, self.log_config(rec.name), self.node_id,
+                           self.now_ms(), recovery_point)
+        if self.log_manager is not None:
+            self.log_manager.attach(p.log)
+        self.partitions[(rec.name, index)] = p
+        return p
+
+    def _logs(self) -> list[tuple[str, int, Log]]:
+        return [(t, i, p.log) for (t, i), p in self.partitions.items()]
+
+    async def flush_if_due(self, p: Partition) -> None:
+        """flush.messages: an append is acknowledged only once flushed when that many messages are unflushed."""
+        if self.log_manager is not None:
+            await self.log_manager.flush_if_due(p.log)
 
     def _write_meta_properties(self) -> None:
         text = (f"version=1\ncluster.id={self.cluster_id}\nnode.id={self.node_id}\n"
@@ -155,10 +174,16 @@ class Broker:
                 shutil.rmtree(child, ignore_errors=True)
 
     def close(self) -> None:
-        for p in self.partitions.values():
-            p.close()
+        """Blocking: the shutdown sync of every log (run it off the event loop, after log_manager.drain())."""
+        logs = self._logs()
         self.partitions.clear()
-        os.sync()  # one flush of every index and marker written above
+        if self.cleaner is not None:
+            self.cleaner.close()
+        if self.log_manager is not None:
+            self.log_manager.shutdown(logs)
+        else:
+            for _t, _i, log_obj in logs:
+                log_obj.close()
         if self.catalog is not None:
             self.catalog.close()
             self.catalog = None
@@ -196,12 +221,9 @@ class Broker:
         self._reconfigure_logs(None)
 
     def set_topic_configs(self, topic: str, configs: dict[str, str], validate_only: bool) -> None:
-        parsed, err = validate_topic_configs(list(configs.items()))
+        _parsed, err = validate_topic_configs(list(configs.items()))
         if err:
             raise BrokerError(ErrorCode.invalid_config, err)
-        if "compact" in str(parsed.get("cleanup.policy", "")):
-            raise BrokerError(ErrorCode.invalid_config,
-                              "cleanup.policy=compact is not supported by this broker yet; use delete")
         if validate_only:
             return
         assert self.catalog is not None
@@ -232,6 +254,9 @@ class Broker:
             segment_index_bytes=v(topic, "segment.index.bytes"),
             max_message_bytes=v(topic, "max.message.bytes"),
             message_timestamp_type=v(topic, "message.timestamp.type"),
+            flush_messages=v(topic, "flush.messages"),
+            flush_ms=v(topic, "flush.ms"),
+            compact="compact" in str(v(topic, "cleanup.policy")),
         )
 
     # -- topics ---------------------------------------------------------------------
@@ -239,10 +264,11 @@ class Broker:
         return self.partitions.get((topic, index))
 
     def topic_by_id(self, topic_id: uuid.UUID) -> TopicRecord | None:
-        for rec in self.topics.values():
-            if rec.topic_id == topic_id:
-                return rec
-        return None
+        rec = self._topics_by_id.get(topic_id)
+        if rec is None or self.topics.get(rec.name) is not rec:
+            self._topics_by_id = {r.topic_id: r for r in self.topics.values()}
+            rec = self._topics_by_id.get(topic_id)
+        return rec
 
     def validate_new_topic(self, name: str, partitions: int, replication_factor: int,
                            configs: list[tuple[str, str | None]]) -> tuple[int, int, dict[str, Any]]:
@@ -272,9 +298,6 @@ class Broker:
         parsed, err = validate_topic_configs(configs)
         if err:
             raise BrokerError(ErrorCode.invalid_config, err)
-        if "compact" in str(parsed.get("cleanup.policy", "")):
-            raise BrokerError(ErrorCode.invalid_config,
-                              "cleanup.policy=compact is not supported by this broker yet; use delete")
         return partitions, replication_factor, parsed
 
     def create_topic(self, name: str, partitions: int, replication_factor: int,
@@ -285,11 +308,8 @@ class Broker:
                           {k: str(v) for k, v in configs if v is not None}, self.now_ms())
         self.catalog.add_topic(rec)
         self.topics[name] = rec
-        cfg = self.log_config(name)
-        now = self.now_ms()
         for i in range(partitions):
-            self.partitions[(name, i)] = open_partition(
-                self.data_dir, name, i, rec.topic_id, cfg, self.node_id, now)
+            self._open_partition(rec, i)
         log.info("created topic %s with %d partition(s), id %s", name, partitions, rec.topic_id)
         return rec
 
@@ -299,10 +319,8 @@ class Broker:
         rec = TopicRecord(name, uuid.uuid4(), partitions, 1, dict(configs), self.now_ms())
         self.catalog.add_topic(rec)
         self.topics[name] = rec
-        cfg = self.log_config(name)
         for i in range(partitions):
-            self.partitions[(name, i)] = open_partition(
-                self.data_dir, name, i, rec.topic_id, cfg, self.node_id, rec.created_ms)
+            self._open_partition(rec, i)
         log.info("created internal topic %s with %d partition(s)", name, partitions)
         return rec
 
@@ -328,7 +346,10 @@ class Broker:
             if src.exists():
                 dst = self.data_dir / f"{name}-{i}.{rec.topic_id.hex}-delete"
                 os.replace(src, dst)
-                shutil.rmtree(dst, ignore_errors=True)
+                if self.log_manager is not None:
+                    self.log_manager.remove_later(dst)
+                else:
+                    shutil.rmtree(dst, ignore_errors=True)
         log.info("deleted topic %s", name)
 
     def create_partitions(self, name: str, count: int, validate_only: bool) -> None:
@@ -345,17 +366,16 @@ class Broker:
         if validate_only:
             return
         assert self.catalog is not None
-        cfg = self.log_config(name)
-        now = self.now_ms()
         for i in range(rec.partitions, count):
-            self.partitions[(name, i)] = open_partition(
-                self.data_dir, name, i, rec.topic_id, cfg, self.node_id, now)
+            self._open_partition(rec, i)
         self.catalog.set_partitions(name, count)
         rec.partitions = count
 
     def apply_retention(self) -> int:
         now = self.now_ms()
         deleted = 0
+        expiration = int(self.config["producer.id.expiration.ms"])
         for p in list(self.partitions.values()):
             deleted += int(p.log.apply_retention(now))
+            p.producers.expire(now, expiration)
         return deleted

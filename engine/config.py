@@ -29,6 +29,10 @@ def _str(v: str) -> str:
     return v.strip()
 
 
+def _float(v: str) -> float:
+    return float(v.strip())
+
+
 def _list(v: str) -> list[str]:
     return [p.strip() for p in v.split(",") if p.strip()]
 
@@ -139,8 +143,22 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("log.retention.check.interval.ms", _int, "300000", "How often retention runs.", _at_least(1)),
     Prop("log.index.interval.bytes", _int, "4096", "Bytes of log between offset index entries.", _at_least(0), topic_name="index.interval.bytes", read_only=False),
     Prop("log.index.size.max.bytes", _int, "10485760", "Largest offset index of a segment.", _at_least(4), topic_name="segment.index.bytes", read_only=False),
+    Prop("log.flush.interval.messages", _int, "9223372036854775807", "Messages appended to a partition before it is flushed (fsync).", _at_least(1), topic_name="flush.messages", read_only=False),
+    Prop("log.flush.interval.ms", _int, None, "Longest time data stays unflushed; defaults to log.flush.scheduler.interval.ms.", _at_least(0), topic_name="flush.ms", read_only=False),
+    Prop("log.flush.scheduler.interval.ms", _int, "9223372036854775807", "How often the flusher looks for logs due by flush.ms.", _at_least(1)),
+    Prop("log.flush.offset.checkpoint.interval.ms", _int, "60000", "How often recovery points are written to recovery-point-offset-checkpoint.", _at_least(0)),
     Prop("log.message.timestamp.type", _str, "CreateTime", "CreateTime or LogAppendTime.", _one_of("CreateTime", "LogAppendTime"), topic_name="message.timestamp.type", read_only=False),
     Prop("log.cleanup.policy", _str, "delete", "delete or compact.", _one_of("delete", "compact", "compact,delete", "delete,compact"), topic_name="cleanup.policy", read_only=False),
+    Prop("log.cleaner.enable", _bool, "true", "Run the log cleaner (compaction of cleanup.policy=compact topics)."),
+    Prop("log.cleaner.threads", _int, "1", "Cleaner threads (one cleans at a time here).", _at_least(0)),
+    Prop("log.cleaner.backoff.ms", _int, "15000", "How long the cleaner waits when no log needs cleaning.", _at_least(0)),
+    Prop("log.cleaner.min.cleanable.ratio", _float, "0.5", "Dirty ratio a log needs before it is cleaned.", lambda v: None if 0 <= v <= 1 else "must be between 0 and 1", topic_name="min.cleanable.dirty.ratio", read_only=False),
+    Prop("log.cleaner.delete.retention.ms", _int, "86400000", "How long tombstones are kept on compacted topics.", _at_least(0), topic_name="delete.retention.ms", read_only=False),
+    Prop("log.cleaner.min.compaction.lag.ms", _int, "0", "Minimum age of a record before it may be compacted.", _at_least(0), topic_name="min.compaction.lag.ms", read_only=False),
+    Prop("log.cleaner.max.compaction.lag.ms", _int, "9223372036854775807", "Maximum time a record stays uncompacted.", _at_least(1), topic_name="max.compaction.lag.ms", read_only=False),
+    Prop("log.cleaner.dedupe.buffer.size", _int, "134217728", "Memory for the cleaner's key map (24 bytes a key, as Kafka counts).", _at_least(1024)),
+    Prop("log.cleaner.io.max.bytes.per.second", _float, "1.7976931348623157E308", "Throttle of the cleaner's reads.", lambda v: None if v > 0 else "must be positive"),
+    Prop("offsets.topic.segment.bytes", _int, "104857600", "Segment size of __consumer_offsets.", _at_least(1)),
     Prop("min.insync.replicas", _int, "1", "Replicas that must be in sync for acks=all.", _at_least(1), topic_name="min.insync.replicas", read_only=False),
     Prop("compression.type", _str, "producer", "Compression of stored batches; only producer is supported.", _one_of("producer"), topic_name="compression.type"),
     Prop("group.initial.rebalance.delay.ms", _int, "3000", "Delay of the first rebalance of an empty group.", _at_least(0)),
@@ -150,7 +168,16 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("offsets.topic.replication.factor", _int, "1", "Replication factor of __consumer_offsets.", _at_least(1)),
     Prop("offsets.retention.minutes", _int, "10080", "How long committed offsets of an empty group are kept.", _at_least(1)),
     Prop("offsets.retention.check.interval.ms", _int, "600000", "How often expired offsets are removed.", _at_least(1)),
+    Prop("producer.id.expiration.ms", _int, "86400000", "How long a partition remembers an idle producer's sequence.", _at_least(1)),
+    Prop("transaction.state.log.num.partitions", _int, "50", "Partitions of __transaction_state.", _at_least(1)),
+    Prop("transaction.state.log.segment.bytes", _int, "104857600", "Segment size of __transaction_state.", _at_least(14)),
+    Prop("transaction.max.timeout.ms", _int, "900000", "Largest transaction.timeout.ms a producer may ask for.", _at_least(1)),
+    Prop("transactional.id.expiration.ms", _int, "604800000", "How long an idle transactional id is kept.", _at_least(1)),
+    Prop("transaction.abort.timed.out.transaction.cleanup.interval.ms", _int, "10000", "How often timed-out transactions are aborted.", _at_least(1)),
+    Prop("transaction.remove.expired.transaction.cleanup.interval.ms", _int, "3600000", "How often expired transactional ids are removed.", _at_least(1)),
     Prop("fetch.max.bytes", _int, "57671680", "Largest Fetch response.", _at_least(1024)),
+    Prop("max.incremental.fetch.session.cache.slots", _int, "1000", "Fetch sessions (KIP-227) kept at most.", _at_least(0)),
+    Prop("log.message.downconversion.enable", _bool, "true", "Convert fetched batches to the old message format for Fetch v0-3.", topic_name="message.downconversion.enable", read_only=False),
     *SECURITY_PROPS,
 )
 
@@ -161,7 +188,7 @@ IGNORED_PROPS = frozenset({
     "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
     "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
     "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
-    "log.flush.interval.messages", "log.flush.interval.ms", "zookeeper.connection.timeout.ms",
+    "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
     "controller.listener.names", "inter.broker.listener.name", "security.inter.broker.protocol",
     "log.segment.delete.delay.ms", "num.replica.fetchers", "unclean.leader.election.enable",
@@ -288,6 +315,8 @@ def load_broker_config(settings: Mapping[str, str]) -> BrokerConfig:
             values["log.retention.ms"] = values["log.retention.minutes"] * 60_000
         else:
             values["log.retention.ms"] = values["log.retention.hours"] * 3_600_000
+    if "log.flush.interval.ms" not in explicit:
+        values["log.flush.interval.ms"] = values["log.flush.scheduler.interval.ms"]
     if "log.roll.ms" not in explicit:
         values["log.roll.ms"] = values["log.roll.hours"] * 3_600_000
     if "," in values["log.dirs"]:
@@ -335,12 +364,15 @@ TOPIC_CONFIG_LIST: tuple[TopicConfig, ...] = (
     TopicConfig("max.message.bytes", _int, "Largest record batch accepted.", "message.max.bytes", check=_at_least(0)),
     TopicConfig("message.timestamp.type", _str, "CreateTime or LogAppendTime.", "log.message.timestamp.type", check=_one_of("CreateTime", "LogAppendTime")),
     TopicConfig("min.insync.replicas", _int, "Replicas that must be in sync for acks=all.", "min.insync.replicas", check=_at_least(1)),
+    TopicConfig("message.downconversion.enable", _bool, "Convert to the old message format for Fetch v0-3.", "log.message.downconversion.enable"),
     TopicConfig("compression.type", _str, "Only producer (keep the producer's compression) is supported.", "compression.type", check=_one_of("producer")),
-    TopicConfig("delete.retention.ms", _int, "How long tombstones are kept on compacted topics.", fixed_default="86400000", check=_at_least(0)),
-    TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", fixed_default="0", check=_at_least(0)),
+    TopicConfig("delete.retention.ms", _int, "How long tombstones (and transaction markers) stay after a clean.", "log.cleaner.delete.retention.ms", check=_at_least(0)),
+    TopicConfig("min.compaction.lag.ms", _int, "Minimum age before a record may be compacted.", "log.cleaner.min.compaction.lag.ms", check=_at_least(0)),
+    TopicConfig("max.compaction.lag.ms", _int, "Maximum time a record stays uncompacted.", "log.cleaner.max.compaction.lag.ms", check=_at_least(1)),
+    TopicConfig("min.cleanable.dirty.ratio", _float, "Dirty ratio a log needs before it is cleaned.", "log.cleaner.min.cleanable.ratio", check=lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
     TopicConfig("file.delete.delay.ms", _int, "Delay before a deleted segment's files are removed.", fixed_default="60000", check=_at_least(0)),
-    TopicConfig("flush.messages", _int, "Accepted for compatibility; the OS flushes.", fixed_default="9223372036854775807", check=_at_least(1)),
-    TopicConfig("flush.ms", _int, "Accepted for compatibility; the OS flushes.", fixed_default="9223372036854775807", check=_at_least(0)),
+    TopicConfig("flush.messages", _int, "Messages appended before the partition is flushed (fsync) and the append acknowledged.", "log.flush.interval.messages", check=_at_least(1)),
+    TopicConfig("flush.ms", _int, "Longest time data stays unflushed (checked every log.flush.scheduler.interval.ms).", "log.flush.interval.ms", check=_at_least(0)),
 )
 TOPIC_CONFIGS = {t.name: t for t in TOPIC_CONFIG_LIST}
 

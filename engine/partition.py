@@ -17,7 +17,10 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.producer_state import BatchMeta, ProducerStateManager, Verdict
-from engine.storage import BatchHeader, Log, LogConfig
+from engine.storage import BatchHeader, Log, LogConfig, OffsetOutOfRangeError
+from engine.storage.batch import HEADER_SIZE
+from engine.storage.control import ControlRecord, control_batch, parse_control_batch
+from engine.storage.fileio import StorageError
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -63,20 +66,42 @@ class Partition:
     def log_start_offset(self) -> int:
         return int(self.log.log_start_offset)
 
+    @property
+    def last_stable_offset(self) -> int:
+        """The first offset of the oldest open transaction, else the high watermark (read_committed's limit)."""
+        first = self.producers.first_unstable_offset()
+        hw = self.high_watermark
+        return hw if first is None else min(first, hw)
+
+    def aborted_transactions(self, start: int, end: int) -> list[tuple[int, int]]:
+        """(producer id, first offset) of the aborted transactions with records in [start, end)."""
+        self.producers.forget_aborted_before(self.log_start_offset)
+        return [(t.producer_id, t.first_offset) for t in self.producers.aborted_between(start, end)]
+
     def _rebuild_producer_state(self) -> None:
-        for header in self.log.iter_batch_headers(self.log.log_start_offset):
-            if header.producer_id >= 0 and header.base_sequence >= 0:
-                self.producers.update(
-                    header.producer_id,
-                    header.producer_epoch,
-                    BatchMeta(
-                        header.base_sequence,
-                        header.base_sequence + header.last_offset_delta,
-                        header.base_offset,
-                        header.base_offset + header.last_offset_delta,
-                        header.max_timestamp,
-                    ),
-                )
+        for h in self.log.iter_batch_headers(self.log.log_start_offset):
+            if h.producer_id < 0:
+                continue
+            if h.is_control:
+                control = self._control_type(h.base_offset)
+                if control is not None:
+                    self.producers.complete_txn(h.producer_id, h.producer_epoch, h.base_offset,
+                                                control.aborted, control.coordinator_epoch, h.max_timestamp)
+                continue
+            if h.base_sequence >= 0:
+                self.producers.update(h.producer_id, h.producer_epoch, BatchMeta(
+                    h.base_sequence, h.base_sequence + h.last_offset_delta, h.base_offset, h.last_offset,
+                    h.max_timestamp))
+            if h.is_transactional:
+                self.producers.begin_txn(h.producer_id, h.producer_epoch, h.base_offset, h.last_offset,
+                                         h.max_timestamp)
+
+    def _control_type(self, offset: int) -> ControlRecord | None:
+        try:
+            data = self.log.read(offset, HEADER_SIZE + 64, max_offset=None).records
+            return parse_control_batch(data)
+        except (OffsetOutOfRangeError, ValueError, IndexError):
+            return None
 
     def append(self, records: bytes, batches: list[BatchHeader], now_ms: int) -> AppendResult:
         """Append validated batches (one produce request's data for this partition)."""
@@ -95,17 +120,50 @@ class Partition:
             if verdict is Verdict.REJECT:
                 assert isinstance(info, ErrorCode)
                 return AppendResult(info, message=f"{info.name} for producer {first.producer_id}")
-        info_ = self.log.append(records, leader_epoch=self.leader_epoch, now_ms=now_ms)
-        for b in idem:
-            delta = b.last_offset_delta
+        for b in batches:
+            if b.producer_id >= 0 and (err := self.producers.check_epoch(b.producer_id, b.producer_epoch)):
+                return AppendResult(err, message=f"{err.name} for producer {b.producer_id}")
+        try:
+            info_ = self.log.append(records, leader_epoch=self.leader_epoch, now_ms=now_ms)
+        except StorageError as exc:
+            return AppendResult(ErrorCode.kafka_storage_error, message=str(exc))
+        for b in batches:
             offset = info_.first_offset + (b.base_offset if len(batches) > 1 else 0)
-            self.producers.update(
-                b.producer_id,
-                b.producer_epoch,
-                BatchMeta(b.base_sequence, b.base_sequence + delta, offset, offset + delta, b.max_timestamp),
-            )
+            if b.producer_id >= 0 and b.base_sequence >= 0:
+                delta = b.last_offset_delta
+                self.producers.update(
+                    b.producer_id,
+                    b.producer_epoch,
+                    BatchMeta(b.base_sequence, b.base_sequence + delta, offset, offset + delta, b.max_timestamp),
+                )
+            if b.is_transactional and b.producer_id >= 0:
+                self.producers.begin_txn(b.producer_id, b.producer_epoch, offset, offset + b.last_offset_delta,
+                                         b.max_timestamp)
         self.notify()
         return AppendResult(ErrorCode.none, info_.first_offset, info_.log_append_time, self.log_start_offset)
+
+    def append_marker(self, producer_id: int, producer_epoch: int, commit: bool, coordinator_epoch: int,
+                      now_ms: int) -> AppendResult:
+        """Write the transaction coordinator's COMMIT or ABORT control batch and close the transaction."""
+        err = self.producers.check_marker(producer_id, producer_epoch, coordinator_epoch)
+        if err is not None:
+            return AppendResult(err, message=f"{err.name}: marker for producer {producer_id} epoch {producer_epoch}")
+        batch = control_batch(producer_id, producer_epoch, commit, coordinator_epoch, now_ms)
+        try:
+            info_ = self.log.append(batch, leader_epoch=self.leader_epoch, now_ms=now_ms)
+        except StorageError as exc:
+            return AppendResult(ErrorCode.kafka_storage_error, message=str(exc))
+        self.producers.complete_txn(producer_id, producer_epoch, info_.first_offset, not commit, coordinator_epoch,
+                                    now_ms)
+        self.notify()
+        return AppendResult(ErrorCode.none, info_.first_offset, -1, self.log_start_offset)
+
+    def active_producers(self) -> list[dict[str, int]]:
+        """DescribeProducers: each producer's epoch, last sequence and timestamp, open transaction."""
+        return [{"producer_id": pid, "producer_epoch": e.epoch, "last_sequence": e.last_seq,
+                 "last_timestamp": e.last_timestamp, "coordinator_epoch": e.coordinator_epoch,
+                 "current_txn_start_offset": self.producers.ongoing.get(pid, -1)}
+                for pid, e in sorted(self.producers.producers.items())]
 
     def notify(self) -> None:
         event, self._data_arrived = self._data_arrived, asyncio.Event()
@@ -119,9 +177,10 @@ class Partition:
 
 
 def open_partition(
-    data_dir: Path, topic: str, index: int, topic_id: uuid.UUID, config: LogConfig, node_id: int, now_ms: int
+    data_dir: Path, topic: str, index: int, topic_id: uuid.UUID, config: LogConfig, node_id: int, now_ms: int,
+    recovery_point: int | None = None,
 ) -> Partition:
-    log = Log.open(data_dir / f"{topic}-{index}", config, now_ms=now_ms)
+    log = Log.open(data_dir / f"{topic}-{index}", config, now_ms=now_ms, recovery_point=recovery_point)
     return Partition(topic, index, topic_id, log, node_id)
 
 

@@ -1,7 +1,8 @@
 #!/bin/sh
-# One entry point for the README's two commands:
-#   sh packaging/setup.sh app    set up, then start the workbench on the bundled broker
-#   sh packaging/setup.sh test   set up everything the tests need, then run the whole suite
+# One entry point for the README's commands:
+#   sh packaging/setup.sh app         set up, then start the workbench on the bundled broker
+#   sh packaging/setup.sh test        set up everything the tests need, then run the whole suite
+#   sh packaging/setup.sh installers  build the .deb and the portable .tar.gz, then smoke-test both
 # Idempotent: each step checks first and is skipped when already done.
 set -eu
 
@@ -11,6 +12,8 @@ MODE=${1:-app}
 VENV="$ROOT/.venv"
 CACHE="${XDG_CACHE_HOME:-$HOME/.cache}/kafka-workbench"
 KAFKA_VERSIONS="3.9.1 4.1.1"
+STREAMS_VERSION="3.9.1"
+APICURIO_VERSION="3.0.9"
 
 say() { printf '[setup] %s\n' "$*"; }
 
@@ -70,6 +73,28 @@ fetch_kafka() {
             dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest"
         touch "$CACHE/kafka-$v/.complete"
     done
+    # Kafka Streams (and RocksDB) for the engine's exactly-once Streams test.
+    dest="$CACHE/kafka-streams-$STREAMS_VERSION/libs"
+    if [ ! -f "$CACHE/kafka-streams-$STREAMS_VERSION/.complete" ]; then
+        say "fetching Kafka Streams $STREAMS_VERSION jars from Maven Central into $dest"
+        rm -rf "$dest"
+        mvn -q -B -f "$ROOT/tests/components/kafka-streams-pom.xml" -Dkafka.version="$STREAMS_VERSION" \
+            dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="$dest"
+        touch "$CACHE/kafka-streams-$STREAMS_VERSION/.complete"
+    fi
+}
+
+fetch_apicurio() {
+    home="$CACHE/apicurio-$APICURIO_VERSION"
+    [ -f "$home/.complete" ] && return 0
+    say "fetching Apicurio Registry $APICURIO_VERSION from Maven Central into $home"
+    rm -rf "$home"
+    mkdir -p "$home/download"
+    mvn -q -B -f "$ROOT/tests/components/apicurio-pom.xml" -Dapicurio.version="$APICURIO_VERSION" \
+        dependency:copy -DoutputDirectory="$home/download"
+    tar -xzf "$home/download/apicurio-registry-app-$APICURIO_VERSION-all.tar.gz" -C "$home"
+    rm -rf "$home/download"
+    touch "$home/.complete"
 }
 
 case "$MODE" in
@@ -84,13 +109,34 @@ app)
     exec "$VENV/bin/kafka-workbench" "$@"
     ;;
 test)
-    apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless maven
+    apt_install $QT_RUNTIME zookeeper kcat xvfb xauth default-jre-headless default-jdk-headless maven
     setup_python test
     fetch_kafka
+    fetch_apicurio
     cd "$ROOT"
     export KW_KAFKA_CACHE="$CACHE"
+    if [ $# -eq 0 ]; then  # the whole suite: lint first (with arguments, only the tests asked for run)
+        say "ruff and mypy"
+        "$VENV/bin/ruff" check engine workbench tests packaging
+        "$VENV/bin/mypy"
+    fi
     exec xvfb-run -a "$VENV/bin/python" -m pytest "$@"
     ;;
+installers)
+    # PyInstaller bundle, .deb (dpkg-deb) and .tar.gz in build/installers/; then each is installed (the .deb with
+    # apt, which needs root) or unpacked, started under Xvfb with a fresh home, checked and removed
+    apt_install $QT_RUNTIME xvfb xauth xdotool
+    setup_python installers
+    cd "$ROOT"
+    "$VENV/bin/python" packaging/build_installers.py "$@"
+    passed=0
+    for kind in deb tarball; do
+        if [ "$kind" = deb ]; then artefact=$(ls build/installers/*.deb); else artefact=$(ls build/installers/*.tar.gz); fi
+        "$VENV/bin/python" packaging/smoke_test.py "$kind" "$artefact"
+        passed=$((passed + 1))
+    done
+    echo "installers: $passed passed, 0 failed"
+    ;;
 *)
-    echo "usage: sh packaging/setup.sh app|test [args...]" >&2; exit 2 ;;
+    echo "usage: sh packaging/setup.sh app|test|installers [args...]" >&2; exit 2 ;;
 esac

@@ -8,6 +8,8 @@ from collections.abc import Generator
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# no test (nor any process a test starts) reads or writes the real OS keyring: an in-memory backend
+os.environ["PYTHON_KEYRING_BACKEND"] = "tests.keyrings.MemoryKeyring"
 
 pytest_plugins = ["tests.components.fixtures"]
 

@@ -17,14 +17,14 @@ def test_needs_something():
 
 
 def run_probe(tmp_path: Path, ci: str) -> subprocess.CompletedProcess[str]:
-    probe = ROOT / "tests" / f"test_probe_skip_{os.getpid()}.py"
+    """Run the probe in its own folder (nothing is written into tests/) with the suite's policy loaded as a plugin."""
+    probe = tmp_path / "test_probe_skip.py"
     probe.write_text(PROBE)
-    try:
-        env = {**os.environ, "CI": ci}
-        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", str(probe)], cwd=ROOT,
-                              env=env, capture_output=True, text=True, timeout=120)
-    finally:
-        probe.unlink()
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # the probe's own rootdir: not the project's settings
+    path = os.pathsep.join(filter(None, (str(ROOT), os.environ.get("PYTHONPATH"))))
+    env = {**os.environ, "CI": ci, "PYTHONPATH": path}
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "tests.conftest", "-p", "no:cacheprovider",
+                           str(probe)], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
 
 
 def test_skip_fails_under_ci(tmp_path: Path) -> None:

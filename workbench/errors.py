@@ -82,8 +82,8 @@ KAFKA_ERROR_SENTENCES: dict[str, str] = {
     "UNSUPPORTED_COMPRESSION_TYPE": "the broker or topic does not accept this compression",
 }
 
-KINDS = ("dns", "refused", "tls", "auth", "denied", "timeout", "unsupported", "kafka", "zookeeper", "input",
-         "internal")
+KINDS = ("dns", "refused", "tls", "auth", "denied", "timeout", "unsupported", "kafka", "zookeeper", "registry",
+         "input", "internal")
 # Kafka errors that mean "authenticated, but the ACLs say no": kind "denied", shown per resource by the panes
 DENIED = frozenset({"TOPIC_AUTHORIZATION_FAILED", "CLUSTER_AUTHORIZATION_FAILED", "GROUP_AUTHORIZATION_FAILED",
                     "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "DELEGATION_TOKEN_AUTHORIZATION_FAILED"})

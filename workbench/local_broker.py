@@ -4,7 +4,8 @@ Theory of operation: the broker is its own process (`python -m engine` with Kafk
 property overrides), in its own session, writing its log to `broker.log` beside its
 data; a UI crash therefore never takes the broker down. `broker.json` records the pid
 and port of a running broker, so the next app start attaches to a broker the user
-chose to keep running instead of starting a second one. Readiness is the engine's
+chose to keep running instead of starting a second one. The first start takes port 9092
+when it is free (any free port otherwise); the app remembers the port and keeps it. Readiness is the engine's
 own ready line in the log or, equally, an ApiVersions answer on the port. States go
 stopped -> starting -> running -> stopping -> stopped, or to failed with a sentence;
 every change is reported through `on_state(state, message)` on the event loop.
@@ -25,7 +26,6 @@ import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -35,6 +35,7 @@ from workbench import local_security
 from workbench.errors import WorkbenchError
 from workbench.services import wire
 from workbench.services.connection import ConnectionSpec
+from workbench.services.launch import BROKER_MODE, helper_command
 from workbench.services.threads import EXECUTOR
 
 if TYPE_CHECKING:
@@ -43,20 +44,25 @@ if TYPE_CHECKING:
 PASSWORD_ACCOUNT = "Local/sasl_password"
 
 STATES = ("stopped", "starting", "running", "stopping", "failed")
+DEFAULT_PORT = 9092  # where users, their programs and every Kafka tutorial look first
 READY_TIMEOUT = 30.0
 STOP_TIMEOUT = 15.0
 _DETACHED: dict[int, subprocess.Popen[bytes]] = {}  # brokers left running by detach(), still children of ours
 
 
 def engine_command() -> tuple[list[str], dict[str, str]]:
-    """The interpreter and module that run the bundled engine, and an environment where `engine` imports."""
-    import engine
+    """The command that runs the bundled engine (`python -m engine`, or the frozen app in broker mode)."""
+    return helper_command(BROKER_MODE, "engine")
 
-    root = str(Path(engine.__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    env.pop("QT_QPA_PLATFORM", None)
-    return [sys.executable, "-m", "engine"], env
+
+def choose_port(remembered: int) -> int:
+    """The port to start on: the one used before (0 if none) when it is still free, else Kafka's 9092 on the first
+    start when that is free, else any free port. The caller remembers the answer for the next start."""
+    if remembered and port_is_free(remembered):
+        return remembered
+    if not remembered and DEFAULT_PORT and port_is_free(DEFAULT_PORT):
+        return DEFAULT_PORT
+    return free_port()
 
 
 def free_port() -> int:
@@ -96,6 +102,7 @@ class LocalBroker:
         self.state = "stopped"
         self.message = "The Local broker is not running."
         self.pid: int | None = None
+        self.stop_timeout = STOP_TIMEOUT  # seconds from SIGTERM to SIGKILL
         self._proc: subprocess.Popen[bytes] | None = None
         self.secured = False  # wanted at the next start
         self.running_secured = False  # how the running broker was started
@@ -167,8 +174,7 @@ class LocalBroker:
                                      f"{self.bootstrap}.")
                 return
             self.state_path.unlink(missing_ok=True)
-        if self.port == 0 or not port_is_free(self.port):
-            self.port = free_port()
+        self.port = choose_port(self.port)
         secured = self.secured
         self._set("starting", f"Starting the {self._what(secured)} on {self.bootstrap}...")
         cmd, env = engine_command()
@@ -213,7 +219,8 @@ class LocalBroker:
 
     # -- stop --------------------------------------------------------------------------
 
-    async def stop(self, timeout: float = STOP_TIMEOUT) -> None:
+    async def stop(self, timeout: float | None = None) -> None:
+        timeout = self.stop_timeout if timeout is None else timeout
         pid = self.pid
         if pid is None or not pid_alive(pid):
             self._forget()
@@ -232,8 +239,9 @@ class LocalBroker:
         self._set("stopped", "The Local broker is stopped." if stopped else
                   f"The Local broker did not stop within {timeout:g} s of SIGTERM and was killed.")
 
-    def stop_now(self, timeout: float = STOP_TIMEOUT) -> None:
+    def stop_now(self, timeout: float | None = None) -> None:
         """Stop without an event loop (at exit): SIGTERM, wait, SIGKILL if it will not go."""
+        timeout = self.stop_timeout if timeout is None else timeout
         pid = self.pid
         if pid is None or not pid_alive(pid):
             self._forget()

@@ -12,6 +12,7 @@ again" from a message) are connected here, in `_wire_across`.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import functools
 import gc
@@ -19,19 +20,26 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtSvg import QSvgRenderer
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QDockWidget,
+    QFrame,
+    QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMainWindow,
     QPushButton,
+    QScrollArea,
+    QStackedWidget,
     QToolBar,
     QWidget,
 )
 
+from workbench import resources
 from workbench import settings as S
 from workbench.controllers.acls import AclsController
 from workbench.controllers.base import TRANSPORT_KINDS, Controller
@@ -41,6 +49,7 @@ from workbench.controllers.local import LocalController
 from workbench.controllers.messages import MessagesController
 from workbench.controllers.produce import ProduceController
 from workbench.controllers.profiles import ProfilesController
+from workbench.controllers.schemas import SchemasController
 from workbench.controllers.topics import TopicsController
 from workbench.controllers.zookeeper import ZooKeeperController
 from workbench.errors import Problem
@@ -51,6 +60,7 @@ from workbench.panes.groups import GroupsPane
 from workbench.panes.local import LocalPane
 from workbench.panes.messages import MessagesPane
 from workbench.panes.produce import ProducePane
+from workbench.panes.schemas import SchemasPane
 from workbench.panes.topics import TopicsPane
 from workbench.panes.zookeeper import ZooKeeperPane
 from workbench.services import wire
@@ -59,6 +69,7 @@ from workbench.services.connection import ConnectionSpec
 from workbench.services.record import Record
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
+from workbench.ui.about_dialog import AboutDialog
 from workbench.ui.tasks import TaskRunner
 from workbench.ui.theme import apply_theme
 from workbench.ui.widgets import DetailsDialog
@@ -66,22 +77,49 @@ from workbench.ui.widgets import DetailsDialog
 RETRY_MS = 3000
 
 
+def pane_shortcut(n: int) -> str:
+    """Ctrl+1 ... Ctrl+9 for the first nine panes, Ctrl+0 for the tenth."""
+    return f"Ctrl+{n % 10}" if n <= 10 else ""
+
+
+def pane_icon(key: str) -> QIcon:
+    """The sidebar icon of a pane: resources/icons/panes/<key>.svg (a plain one for a pane without its own), drawn
+    white on the selection's highlight."""
+    own = resources.path("icons", "panes", f"{key}.svg")
+    source = (own if own.is_file() else resources.path("icons", "panes", "pane.svg")).read_bytes()
+    icon = QIcon()
+    for mode, svg in ((QIcon.Mode.Normal, source), (QIcon.Mode.Selected, source.replace(b"#5b7fb8", b"#ffffff"))):
+        renderer = QSvgRenderer(QByteArray(svg))
+        for size in (22, 44):  # 44: high-DPI screens
+            pixmap = QPixmap(size, size)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            painter = QPainter(pixmap)
+            renderer.render(painter)
+            painter.end()
+            icon.addPixmap(pixmap, mode)
+    return icon
+
+
 class MainWindow(QMainWindow):
     connection_opened = Signal(str)
     connection_recovered = Signal(str)  # every pane that failed to reach the cluster has reloaded
+    left = Signal()  # the window was closed and everything it started has stopped: the app may quit
+    pane_changed = Signal(str)  # the pane on screen (its key)
 
     def __init__(self, store: Store | None = None, local: LocalBroker | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Kafka Workbench")
-        self.resize(1280, 820)
+        self.resize(1440, 900)  # the widest panes (messages, topics) fit beside the sidebar without scrolling
         self.store = store or Store()
         self.tasks = TaskRunner(self)
         self.session: Session | None = None
         self.last_problem: Problem | None = None
         self._closing = False
+        self._shut_down = False
+        self._leaving: asyncio.Task[None] | None = None
         self.local = local or LocalBroker(data_dir() / "local-broker", self.store.get(S.LOCAL_PORT))
 
-        # panes and their controllers, in the order of the View menu and the Ctrl+<n> shortcuts
+        # panes and their controllers, in the order of the sidebar, the View menu and the Ctrl+<n> shortcuts
         self.local_pane = LocalPane()
         self.topics_pane = TopicsPane()
         self.brokers_pane = BrokersPane()
@@ -90,6 +128,7 @@ class MainWindow(QMainWindow):
         self.messages_pane = MessagesPane()
         self.produce_pane = ProducePane()
         self.acls_pane = AclsPane()
+        self.schemas_pane = SchemasPane()
         self.local_ctl = LocalController(self.local_pane, self.tasks, self, self.store, self.local, self)
         self.topics_ctl = TopicsController(self.topics_pane, self.tasks, self, self)
         self.brokers_ctl = BrokersController(self.brokers_pane, self.tasks, self, self)
@@ -98,11 +137,13 @@ class MainWindow(QMainWindow):
         self.messages_ctl = MessagesController(self.messages_pane, self.tasks, self, self)
         self.produce_ctl = ProduceController(self.produce_pane, self.tasks, self, self.store, self)
         self.acls_ctl = AclsController(self.acls_pane, self.tasks, self, self)
+        self.schemas_ctl = SchemasController(self.schemas_pane, self.tasks, self, self)
         self.features: list[tuple[str, str, QWidget, Controller]] = [
             ("local", "Local broker", self.local_pane, self.local_ctl),
             ("topics", "Topics", self.topics_pane, self.topics_ctl),
             ("messages", "Messages", self.messages_pane, self.messages_ctl),
             ("produce", "Produce", self.produce_pane, self.produce_ctl),
+            ("schemas", "Schemas", self.schemas_pane, self.schemas_ctl),
             ("groups", "Consumer groups", self.groups_pane, self.groups_ctl),
             ("brokers", "Brokers", self.brokers_pane, self.brokers_ctl),
             ("acls", "ACLs", self.acls_pane, self.acls_ctl),
@@ -111,8 +152,7 @@ class MainWindow(QMainWindow):
         self.profiles = ProfilesController(self.tasks, self, self.store, self, self)
         self.profiles.saved.connect(self._profile_saved)
         self.profiles.deleted.connect(self._profile_deleted)
-        self.docks: dict[str, QDockWidget] = {}
-        self._build_docks()
+        self._build_navigation()
         self._build_toolbar()
         self._build_status_bar()
         self._wire_across()
@@ -124,10 +164,11 @@ class MainWindow(QMainWindow):
         self.show_pane("topics")
         # the wire client's protocol schemas take ~0.1 s to import: do it now, off the GUI thread
         self.tasks.run("preparing the protocol client", wire.ensure_preloaded())
-        # Garbage collection policy: a full collection scans every live object and pauses the GUI thread (~60 ms
-        # with 10,000 topics loaded). Long-lived objects (Qt wrappers, modules, a loaded topic list) are moved
-        # out of its reach with gc.freeze() here and whenever a topic list has been shown; they are still freed
-        # by reference counting when dropped.
+        # Garbage collection policy: a full collection scans every live object and pauses the GUI thread. What
+        # lives as long as the app (modules, the window's Qt wrappers) is moved out of its reach once, here, after
+        # a collection (so no garbage is frozen with it); such objects are still freed by reference counting when
+        # dropped. Nothing is frozen later: cyclic garbage alive at that moment would never be collected.
+        gc.collect()
         gc.freeze()
         # GIL policy: worker threads (scans, produce runs, librdkafka callbacks) hand the GIL to the GUI thread within
         # 1 ms of its asking instead of Python's default 5 ms (measured: a 1,000,000-message scan's longest GUI stall
@@ -144,18 +185,48 @@ class MainWindow(QMainWindow):
 
     # -- construction ----------------------------------------------------------------------
 
-    def _build_docks(self) -> None:
-        self.setDockNestingEnabled(True)
-        for key, title, pane, _ctl in self.features:
-            dock = QDockWidget(title, self)
-            dock.setObjectName(f"dock-{key}")
-            dock.setWidget(pane)
-            dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable |
-                             QDockWidget.DockWidgetFeature.DockWidgetFloatable)
-            self.addDockWidget(Qt.DockWidgetArea.TopDockWidgetArea, dock)
-            if self.docks:
-                self.tabifyDockWidget(self.docks[self.pane_keys[0]], dock)
-            self.docks[key] = dock
+    def _build_navigation(self) -> None:
+        """A sidebar with one entry per feature (icon, title, Ctrl+<n> in its tooltip) beside a stack of panes."""
+        self.nav = QListWidget()
+        self.nav.setObjectName("navigation")
+        self.nav.setIconSize(QSize(22, 22))
+        self.nav.setSpacing(2)
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.nav.setFrameShape(QFrame.Shape.NoFrame)
+        self.stack = QStackedWidget()
+        self.stack.setObjectName("panes")
+        self.pages: dict[str, QWidget] = {}
+        for n, (key, title, pane, _ctl) in enumerate(self.features, start=1):
+            item = QListWidgetItem(pane_icon(key), title)
+            item.setData(Qt.ItemDataRole.UserRole, key)
+            shortcut = pane_shortcut(n)
+            item.setToolTip(f"{title} ({shortcut})" if shortcut else title)
+            self.nav.addItem(item)
+            page = QScrollArea()  # a pane larger than the window (a small screen) scrolls instead of clipping it
+            page.setObjectName(f"page-{key}")
+            page.setWidgetResizable(True)
+            page.setFrameShape(QFrame.Shape.NoFrame)
+            page.setWidget(pane)
+            self.stack.addWidget(page)
+            self.pages[key] = pane
+        self.nav.setFixedWidth(max(170, self.nav.sizeHintForColumn(0) + 24))
+        self.nav.currentRowChanged.connect(self._nav_changed)
+        body = QWidget()
+        row = QHBoxLayout(body)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.setSpacing(0)
+        row.addWidget(self.nav)
+        row.addWidget(self.stack, 1)
+        self.setCentralWidget(body)
+
+    def _nav_changed(self, row: int) -> None:
+        if 0 <= row < len(self.features):
+            self.stack.setCurrentIndex(row)
+            self.pane_changed.emit(self.features[row][0])
+
+    @property
+    def current_pane(self) -> str:
+        return self.features[self.stack.currentIndex()][0]
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Connection")
@@ -189,13 +260,25 @@ class MainWindow(QMainWindow):
                        self.theme_action):
             bar.addAction(action)
         view = self.menuBar().addMenu("&View")
-        for key in self.pane_keys:
-            view.addAction(self.docks[key].toggleViewAction())
+        self.pane_actions: dict[str, QAction] = {}
+        for n, (key, title, _pane, _ctl) in enumerate(self.features, start=1):
+            action = QAction(pane_icon(key), title, self)
+            action.setObjectName(f"show-{key}")
+            if pane_shortcut(n):
+                action.setShortcut(QKeySequence(pane_shortcut(n)))
+            action.triggered.connect(functools.partial(self.show_pane, key))
+            view.addAction(action)
+            self.pane_actions[key] = action
         view.addSeparator()
         view.addAction(self.theme_action)
         conn = self.menuBar().addMenu("&Connection")
         for action in (self.new_action, self.edit_action, self.delete_profile_action, self.refresh_action):
             conn.addAction(action)
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("About Kafka Workbench", self)
+        self.about_action.setObjectName("about")
+        self.about_action.triggered.connect(self.show_about)
+        help_menu.addAction(self.about_action)
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel("Ready")
@@ -233,7 +316,7 @@ class MainWindow(QMainWindow):
         self.topics_ctl.topics_loaded.connect(self.messages_pane.set_topics)
         self.messages_ctl.produce_again.connect(self._produce_again)
         self.topics_pane.browse_requested.connect(self._browse_topic)
-        self.docks["messages"].visibilityChanged.connect(self.messages_ctl.pane_visible)
+        self.pane_changed.connect(lambda key: self.messages_ctl.pane_visible(key == "messages"))
 
     def _browse_topic(self, topic: str) -> None:
         self.messages_pane.form.choose_topic(topic)
@@ -249,8 +332,6 @@ class MainWindow(QMainWindow):
             sc = QShortcut(QKeySequence(keys), self)
             for slot in slots:
                 sc.activated.connect(slot)
-        for n, key in enumerate(self.pane_keys[:9], start=1):
-            shortcut(f"Ctrl+{n}", functools.partial(self.show_pane, key))
         shortcut("Ctrl+F", lambda: self.show_pane("topics"), self.topics_pane.focus_search)
         shortcut("Ctrl+N", lambda: self.show_pane("topics"), self.topics_pane.ask_create)
         shortcut("Ctrl+K", self.switcher.setFocus, self.switcher.showPopup)
@@ -293,9 +374,10 @@ class MainWindow(QMainWindow):
             DetailsDialog("Error details", self.last_problem.sentence, self.last_problem.detail, self).open()
 
     def show_pane(self, key: str) -> None:
-        dock = self.docks[key]
-        dock.show()
-        dock.raise_()
+        self.nav.setCurrentRow(self.pane_keys.index(key))
+
+    def show_about(self) -> None:
+        AboutDialog(self).open()
 
     def set_theme(self, name: str) -> None:
         app = QApplication.instance()
@@ -308,7 +390,10 @@ class MainWindow(QMainWindow):
     # -- connections -----------------------------------------------------------------------
 
     def start(self) -> None:
-        """After the window is shown: open the last connection (Local on first run, starting its broker)."""
+        """After the window is shown: open the last connection (Local on first run, starting its broker), and say
+        once if there is no OS keyring to keep passwords in."""
+        self.tasks.run("looking for the OS keyring", self.store.keyring_note(),
+                       lambda note: self.inform(note) if note else None)
         name = self.store.get(S.LAST_PROFILE)
         self._switch_to(name if name != LOCAL_PROFILE and name in self.store.profile_names() else LOCAL_PROFILE)
 
@@ -324,12 +409,18 @@ class MainWindow(QMainWindow):
                 self.inform("Starting the Local broker…")
                 self.local_ctl.start()
             return
-        try:
-            spec = self.store.load_profile(name)
-        except KeyError:
+        if name not in self.store.profile_names():
             self.report(Problem("input", f"There is no connection profile named {name}."))
             return
-        self.open_spec(spec)
+        self._close_session()
+        self.inform(f"Reading the connection profile {name}…")
+
+        def loaded(spec: ConnectionSpec) -> None:
+            if self.switcher.currentText() == name and not self._closing:
+                self.open_spec(spec)
+        # its secrets come from the OS keyring, which may block: off the GUI thread
+        self.tasks.run(f"reading the connection profile {name}", self.store.load_profile_async(name), loaded,
+                       key="open-profile")
 
     def _close_session(self) -> None:
         self.tasks.cancel_all(keep=("local",))  # the Local broker's start/stop/restart outlives a connection
@@ -351,11 +442,8 @@ class MainWindow(QMainWindow):
         self.connection_opened.emit(spec.name)
 
     def refresh_current(self) -> None:
-        """Refresh the panes on screen (the topics pane when none is)."""
-        visible = {k for k, d in self.docks.items() if not d.visibleRegion().isEmpty()}
-        for key, _title, _pane, ctl in self.features:
-            if key in visible or (not visible and key == "topics"):
-                ctl.refresh()
+        """Refresh the pane on screen."""
+        self.features[self.stack.currentIndex()][3].refresh()
 
     def _retry(self) -> None:
         if self.session is None or not self.session.failed or self._closing:
@@ -397,10 +485,11 @@ class MainWindow(QMainWindow):
         self.store.set(S.WINDOW_STATE, base64.b64encode(self.saveState().data()).decode())
 
     def shutdown(self) -> None:
-        """Leave: save the layout, cancel work, let every controller stop what would outlive the window
-        (ZooKeeper sessions; the Local broker unless the user keeps it running)."""
-        if self._closing:
+        """Leave at once: save the layout, cancel work, let every controller stop what would outlive the window
+        (ZooKeeper sessions; the Local broker unless the user keeps it running), blocking if it must."""
+        if self._shut_down:
             return
+        self._shut_down = True
         self._closing = True
         self.save_layout()
         self.retry_timer.stop()
@@ -408,6 +497,34 @@ class MainWindow(QMainWindow):
         for ctl in self.controllers:
             ctl.shutdown()
 
+    async def leave(self) -> None:
+        """Leave without freezing: the window is already hidden while the controllers stop what takes time (the
+        Local broker may take seconds); then `left` is emitted and the app quits."""
+        try:
+            if not self._shut_down:
+                self._closing = True
+                self.save_layout()
+                self.retry_timer.stop()
+                self.tasks.cancel_all()
+                await asyncio.gather(*(ctl.stop() for ctl in self.controllers), return_exceptions=True)
+        finally:
+            self.shutdown()
+            self.left.emit()
+
     def closeEvent(self, event: QCloseEvent) -> None:
+        """Hide first, stop afterwards: the window disappears at once, the broker stops behind it."""
+        if self._leaving is not None and not self._leaving.done():
+            event.ignore()  # already leaving (a second Ctrl+Q or SIGTERM): let the first one finish
+            return
+        if self._leaving is None and not self._shut_down:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+            if loop is not None:
+                event.ignore()
+                self.hide()
+                self._leaving = loop.create_task(self.leave())
+                return
         self.shutdown()
         super().closeEvent(event)

@@ -52,7 +52,8 @@ ZK_WATCH_BUDGET = declare("zookeeper.watch_budget", int, 200,
 THEME = declare("ui.theme", str, "light", "Colour theme: light or dark.")
 KEEP_LOCAL_RUNNING = declare("local.keep_running", bool, False,
                              "Leave the Local broker running when the app exits.")
-LOCAL_PORT = declare("local.port", int, 0, "Port of the Local broker (0 picks a free port on first start).")
+LOCAL_PORT = declare("local.port", int, 0, "Port of the Local broker, kept from its first start (0 before it: then "
+                     "9092 when free, else any free port).")
 SAMPLE_DATA_OFFERED = declare("local.sample_data_offered", bool, False,
                               "Whether the first-run offer to load sample data was already made.")
 LAST_PROFILE = declare("ui.last_profile", str, "Local", "The connection opened at start.")

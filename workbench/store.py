@@ -9,7 +9,8 @@ off the GUI thread by services/lag_history.py). Passwords never enter the databa
 they go to the OS keyring under the service name "kafka-workbench" and the account
 "<profile>/<secret>". When no keyring backend exists (a headless machine), secrets are
 kept in memory for this session only and `SecretStore.fallback_message` says so, so the
-UI can tell the user once.
+UI can tell the user once. Keyring calls can block (the Secret Service may prompt), so the
+GUI uses the `*_async` methods: the database on the calling thread, the keyring on a worker.
 
 `KAFKA_WORKBENCH_HOME`, when set, holds both the config and the data directory
 (tests and portable installs use it).
@@ -17,25 +18,32 @@ UI can tell the user once.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 import json
 import os
+import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import platformdirs
 import sqlite_utils
 
 from workbench.services.connection import ConnectionSpec
 from workbench.services.group_model import ResetRecord
+from workbench.services.threads import EXECUTOR
 from workbench.settings import REGISTRY, Setting, T
+
+R = TypeVar("R")
 
 APP = "kafka-workbench"
 HOME_ENV = "KAFKA_WORKBENCH_HOME"
 LOCAL_PROFILE = "Local"
-SECRET_FIELDS = ("sasl_password", "tls_key_password", "tls_keystore_password")
+SECRET_FIELDS = ("sasl_password", "tls_key_password", "tls_keystore_password", "registry_password", "registry_token")
+REGISTRY_COLUMNS = ("registry_url", "registry_auth", "registry_username", "registry_ca_path")
 BOOL_FIELDS = frozenset(f.name for f in dataclasses.fields(ConnectionSpec) if f.type in (bool, "bool"))
 
 
@@ -54,11 +62,26 @@ def data_dir() -> Path:
 
 
 class SecretStore:
-    """Secrets in the OS keyring, or in memory for this session when there is no keyring."""
+    """Secrets in the OS keyring, or in memory for this session when there is no keyring.
+
+    Every method here may block (the Secret Service can take seconds, or wait for the user to unlock a
+    collection): the GUI calls them through the Store's async methods, which run them on a worker thread."""
 
     def __init__(self) -> None:
         self._memory: dict[str, str] = {}
+        self._lock = threading.Lock()
+        self._usable: bool | None = None
         self.fallback_message = ""
+
+    @property
+    def available(self) -> bool:
+        """Whether the OS keyring is used (found on first use; blocking)."""
+        with self._lock:
+            if self._usable is None:
+                self._usable = self._probe()
+            return self._usable
+
+    def _probe(self) -> bool:
         try:
             import keyring
             from keyring.backends import fail
@@ -68,10 +91,10 @@ class SecretStore:
         except Exception as exc:  # a broken keyring installation is the same as none
             usable = False
             self.fallback_message = f"The OS keyring cannot be used ({exc}); "
-        self.available = usable
         if not usable:
             self.fallback_message = (self.fallback_message or "No OS keyring is available; ") + \
                 "passwords are kept in memory for this session only and must be entered again next time."
+        return usable
 
     def get(self, account: str) -> str:
         if not self.available:
@@ -97,6 +120,11 @@ class SecretStore:
                 keyring.delete_password(APP, account)
 
 
+async def off_gui_thread(fn: Callable[[], R]) -> R:
+    """Run a blocking keyring call on a worker thread (the database stays on the calling thread)."""
+    return await asyncio.get_running_loop().run_in_executor(EXECUTOR, fn)
+
+
 class Store:
     def __init__(self, path: Path | None = None, secrets: SecretStore | None = None) -> None:
         self.path = path or config_dir() / "workbench.db"
@@ -112,6 +140,10 @@ class Store:
                 "tls_ca_path": str, "tls_cert_path": str, "tls_key_path": str, "extra": str, "zookeeper": str,
                 "read_only": int,
             }, pk="name")
+        profiles = self.db.table("profiles")
+        for column in REGISTRY_COLUMNS:  # the Schema Registry fields came later: older databases gain them
+            if column not in profiles.columns_dict:
+                profiles.add_column(column, str)
         if "settings" not in self.db.table_names():
             self.db.table("settings").create({"key": str, "value": str}, pk="key")
         if "templates" not in self.db.table_names():
@@ -192,7 +224,7 @@ class Store:
     def profile_names(self) -> list[str]:
         return [r["name"] for r in self.db.table("profiles").rows_where(order_by="name")]
 
-    def save_profile(self, spec: ConnectionSpec) -> None:
+    def save_profile(self, spec: ConnectionSpec, with_secrets: bool = True) -> None:
         if spec.local or spec.name == LOCAL_PROFILE:
             raise ValueError(f"the name {LOCAL_PROFILE!r} is reserved for the bundled broker")
         if not spec.name.strip():
@@ -206,10 +238,14 @@ class Store:
         for name in BOOL_FIELDS & row.keys():
             row[name] = int(row[name])
         self.db.table("profiles").upsert(row, pk="name", alter=True)  # alter: columns of fields added later
+        if with_secrets:
+            self._save_secrets(spec)
+
+    def _save_secrets(self, spec: ConnectionSpec) -> None:
         for name in SECRET_FIELDS:
             self.secrets.set(f"{spec.name}/{name}", getattr(spec, name))
 
-    def load_profile(self, name: str) -> ConnectionSpec:
+    def load_profile(self, name: str, with_secrets: bool = True) -> ConnectionSpec:
         rows = list(self.db.table("profiles").rows_where("name = ?", [name]))
         if not rows:
             raise KeyError(name)
@@ -219,14 +255,36 @@ class Store:
         # a column a newer field added is NULL in older rows: that field keeps its default
         values: dict[str, Any] = {k: (bool(v) if k in BOOL_FIELDS else v) for k, v in row.items()
                                   if k in known and v is not None}
-        for secret in SECRET_FIELDS:
-            values[secret] = self.secrets.get(f"{name}/{secret}")
+        if with_secrets:
+            for secret in SECRET_FIELDS:
+                values[secret] = self.secrets.get(f"{name}/{secret}")
         return ConnectionSpec(**values)
 
     def delete_profile(self, name: str) -> None:
         self.db.table("profiles").delete_where("name = ?", [name])
         for secret in SECRET_FIELDS:
             self.secrets.set(f"{name}/{secret}", "")
+
+    # -- the same, for the GUI thread: the database here, the keyring on a worker thread ---------
+
+    async def keyring_note(self) -> str:
+        """Empty when the OS keyring is used, otherwise the sentence telling the user where passwords go."""
+        await off_gui_thread(lambda: self.secrets.available)
+        return self.secrets.fallback_message
+
+    async def load_profile_async(self, name: str) -> ConnectionSpec:
+        spec = self.load_profile(name, with_secrets=False)
+        found: dict[str, Any] = await off_gui_thread(
+            lambda: {s: self.secrets.get(f"{name}/{s}") for s in SECRET_FIELDS})
+        return dataclasses.replace(spec, **found)
+
+    async def save_profile_async(self, spec: ConnectionSpec) -> None:
+        self.save_profile(spec, with_secrets=False)
+        await off_gui_thread(lambda: self._save_secrets(spec))
+
+    async def delete_profile_async(self, name: str) -> None:
+        self.db.table("profiles").delete_where("name = ?", [name])
+        await off_gui_thread(lambda: self._save_secrets(ConnectionSpec(name=name, bootstrap="")))
 
     # -- produce templates ---------------------------------------------------------------
 

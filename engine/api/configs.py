@@ -19,12 +19,18 @@ from engine.protocol.codec import field
 TOPIC, BROKER, BROKER_LOGGER = 2, 4, 8
 TOPIC_CONFIG, DYNAMIC_BROKER, DYNAMIC_DEFAULT_BROKER, STATIC_BROKER, DEFAULT = 1, 2, 3, 4, 5
 SET, DELETE, APPEND, SUBTRACT = 0, 1, 2, 3
-TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_LIST = 1, 2, 3, 5, 7
+TYPE_BOOLEAN, TYPE_STRING, TYPE_INT, TYPE_LONG, TYPE_DOUBLE, TYPE_LIST = 1, 2, 3, 5, 6, 7
 
 LONG_CONFIGS = frozenset({"retention.ms", "retention.bytes", "segment.ms", "delete.retention.ms",
                           "min.compaction.lag.ms", "file.delete.delay.ms", "flush.messages", "flush.ms",
                           "log.retention.ms", "log.retention.bytes", "log.roll.ms",
-                          "log.retention.check.interval.ms"})
+                          "log.retention.check.interval.ms", "log.flush.interval.messages", "log.flush.interval.ms",
+                          "log.flush.scheduler.interval.ms", "log.flush.offset.checkpoint.interval.ms",
+                          "max.compaction.lag.ms", "log.cleaner.delete.retention.ms",
+                          "log.cleaner.min.compaction.lag.ms", "log.cleaner.max.compaction.lag.ms",
+                          "log.cleaner.backoff.ms", "log.cleaner.dedupe.buffer.size",
+                          "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+                          "transactional.id.expiration.ms", "producer.id.expiration.ms"})
 
 
 def _fmt(value: Any) -> str | None:
@@ -44,6 +50,8 @@ def _type_of(name: str, value: Any, list_valued: bool = False) -> int:
         return TYPE_BOOLEAN
     if isinstance(value, int):
         return TYPE_LONG if name in LONG_CONFIGS else TYPE_INT
+    if isinstance(value, float):
+        return TYPE_DOUBLE
     return TYPE_STRING
 
 
@@ -87,6 +95,7 @@ def describe_topic(broker: Broker, topic: str, keys: list[str] | None, synonyms:
         elif not syn or syn[-1]["source"] != DEFAULT:
             syn.append({"name": spec.name, "value": spec.fixed_default, "source": DEFAULT})
         out.append({"name": spec.name, "value": _fmt(value), "read_only": False, "config_source": source,
+                    "is_default": source == DEFAULT,
                     "is_sensitive": False, "synonyms": syn if synonyms else [],
                     "config_type": _type_of(spec.name, value, spec.list_valued), "documentation": spec.doc})
     return out
@@ -103,6 +112,7 @@ def describe_broker(broker: Broker, keys: list[str] | None, synonyms: bool) -> l
             syn = [{**s, "value": None} for s in syn]
         out.append({"name": prop.name, "value": None if prop.sensitive else _fmt(value), "read_only": prop.read_only,
                     "config_source": _broker_source(broker, prop.name), "is_sensitive": prop.sensitive,
+                    "is_default": _broker_source(broker, prop.name) == DEFAULT,
                     "synonyms": syn,
                     "config_type": _type_of(prop.name, value), "documentation": prop.doc})
     return out

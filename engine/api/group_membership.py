@@ -33,13 +33,15 @@ async def find_coordinator(ctx: RequestContext, req: Any) -> dict[str, Any]:
         keys = [field(req, "key", "")]
 
     def one(key: str) -> dict[str, Any]:
-        if key_type != GROUP_KEY:
-            # Not retriable, so a transactional producer fails at once with this sentence instead of retrying.
-            return {"key": key, "node_id": -1, "host": "", "port": -1,
-                    "error_code": ErrorCode.transactional_id_authorization_failed,
-                    "error_message": "Transactions are not supported by this broker"}
-        assert broker.journal is not None
-        broker.journal.ensure_topic()
+        if key_type not in (GROUP_KEY, TRANSACTION_KEY):
+            return {"key": key, "node_id": -1, "host": "", "port": -1, "error_code": ErrorCode.invalid_request,
+                    "error_message": f"Unsupported coordinator key type {key_type}"}
+        if key_type == TRANSACTION_KEY:
+            assert broker.txn_log is not None
+            broker.txn_log.ensure_topic()
+        else:
+            assert broker.journal is not None
+            broker.journal.ensure_topic()
         return {"key": key, "node_id": broker.node_id, "host": host, "port": port, "error_code": 0,
                 "error_message": None}
 

@@ -1,4 +1,5 @@
-"""InitProducerId (22): a new producer id for idempotent producers, or a bumped epoch for a known one."""
+"""InitProducerId (22): a producer id for idempotent producers, or the transaction coordinator's answer for a
+transactional id (a new producer id, or the same one with its epoch bumped, fencing older producers)."""
 
 from __future__ import annotations
 
@@ -7,17 +8,20 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
-from engine.protocol.codec import field
+from engine.protocol.codec import field, ms
 
 
 async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
-    if req.transactional_id is not None:
-        return {"throttle_time": 0, "error_code": ErrorCode.transactional_id_authorization_failed,
-                "producer_id": -1, "producer_epoch": -1}
     pid = int(field(req, "producer_id", -1))
     epoch = int(field(req, "producer_epoch", -1))
+    if req.transactional_id is not None:
+        assert ctx.broker.txn is not None
+        expected = (pid, epoch) if pid >= 0 else None
+        err, new_pid, new_epoch = ctx.broker.txn.init_producer_id(req.transactional_id,
+                                                                  ms(req.transaction_timeout), expected)
+        return {"throttle_time": 0, "error_code": err, "producer_id": new_pid, "producer_epoch": new_epoch}
     if pid >= 0 and 0 <= epoch < 32766:
-        return {"throttle_time": 0, "error_code": 0, "producer_id": pid, "producer_epoch": epoch + 1}
+        return {"throttle_time": 0, "error_code": ErrorCode.none, "producer_id": pid, "producer_epoch": epoch + 1}
     assert ctx.broker.catalog is not None
-    return {"throttle_time": 0, "error_code": 0, "producer_id": ctx.broker.catalog.next_producer_id(),
+    return {"throttle_time": 0, "error_code": ErrorCode.none, "producer_id": ctx.broker.catalog.next_producer_id(),
             "producer_epoch": 0}

@@ -1,4 +1,9 @@
-"""Produce (0): validate each partition's record batch, apply idempotence, append, acknowledge."""
+"""Produce (0): validate each partition's record batch, apply idempotence, append, acknowledge.
+
+Produce v0-2 carry the pre-0.11 message format (magic 0 or 1): such a message set
+is up-converted to one v2 batch first, as Kafka 3.9 does. From v3 a request must
+carry exactly one v2 batch per partition; zstd needs v7.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +14,9 @@ from kio.schema.errors import ErrorCode
 from engine.api.context import CloseConnection, RequestContext
 from engine.protocol.codec import field
 from engine.storage import CorruptRecordError, InvalidRecordError, validate_produce_batches
+from engine.storage.compression import ZSTD
+from engine.storage.legacy_records import is_legacy, upconvert
+from engine.storage.records import decode_records
 
 
 def _part(index: int, code: ErrorCode, message: str | None = None, base_offset: int = -1,
@@ -29,6 +37,9 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any] | None:
         for pd in topic.partition_data:
             result = _produce_partition(ctx, topic.name, int(pd.index), pd.records, acks, now,
                                         field(req, "transactional_id"))
+            p = broker.partition(topic.name, int(pd.index))
+            if p is not None and result["error_code"] == ErrorCode.none:
+                await broker.flush_if_due(p)
             failed |= result["error_code"] != ErrorCode.none
             parts.append(result)
         responses.append({"name": topic.name, "partition_responses": parts})
@@ -50,6 +61,10 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
     if not records:
         return _part(index, ErrorCode.corrupt_message, "Produce request carries no records")
     try:
+        if is_legacy(records):
+            if ctx.version >= 3:
+                raise InvalidRecordError(f"Produce v{ctx.version} must carry record batches of magic 2")
+            records = upconvert(records)
         batches = validate_produce_batches(records)
     except CorruptRecordError as exc:
         return _part(index, ErrorCode.corrupt_message, str(exc))
@@ -59,14 +74,28 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
         return _part(index, ErrorCode.invalid_record,
                      f"A produce request must carry exactly one record batch per partition, got {len(batches)}")
     batch = batches[0]
-    max_bytes = int(broker.topic_config_value(topic, "max.message.bytes"))
+    if batch.compression == ZSTD and ctx.version < 7:
+        return _part(index, ErrorCode.unsupported_compression_type, "zstd needs Produce v7 or later")
+    max_bytes = p.log.config.max_message_bytes
     if batch.size > max_bytes:
         return _part(index, ErrorCode.message_too_large,
                      f"The record batch is {batch.size} bytes, larger than max.message.bytes={max_bytes}")
-    if transactional_id is not None or batch.is_transactional:
-        return _part(index, ErrorCode.invalid_txn_state, "Transactions are not supported by this broker")
+    if batch.is_transactional:
+        assert broker.txn is not None
+        err = broker.txn.verify(transactional_id or "", batch.producer_id, batch.producer_epoch, (topic, index))
+        if err is not ErrorCode.none:
+            return _part(index, err, f"{err.name}: the partition is not in producer {batch.producer_id}'s "
+                                     "transaction")
     if batch.is_control:
         return _part(index, ErrorCode.invalid_record, "Clients may not produce control batches")
+    if p.log.config.compact:
+        try:
+            keyless = any(r.key is None for r in decode_records(bytes(records)))
+        except Exception as exc:  # records that do not decode are corrupt
+            return _part(index, ErrorCode.corrupt_message, f"record batch cannot be decoded: {exc}")
+        if keyless:
+            return _part(index, ErrorCode.invalid_record,
+                         f"Compacted topic cannot accept message without key in topic partition {topic}-{index}.")
     if acks == -1:
         min_isr = int(broker.topic_config_value(topic, "min.insync.replicas"))
         if len(p.isr) < min_isr:

@@ -1,9 +1,10 @@
 """The one routing table: API key -> handler and the versions advertised in ApiVersions.
 
 ApiVersions is answered from this table, so what is advertised cannot drift from
-what is implemented. Produce and JoinGroup are advertised from version 0 because
-librdkafka before 2.11 turns features off otherwise; Produce v0-2 requests (which
-no current client sends) close the connection, as they carry the old message format.
+what is implemented. Every API takes every version Kafka 3.9 accepts (the last
+release with ZooKeeper): versions kio no longer has are derived in
+engine.protocol.legacy_schemas, and Produce v0-2 / Fetch v0-3 convert between the
+old message format and the log's v2 batches as Kafka 3.9 does.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from engine.api import (
     sasl,
     scram_users,
     topics_admin,
+    transactions,
 )
 from engine.api.context import RequestContext
 from engine.protocol.fetch_response import encode_fetch_response
@@ -49,12 +51,12 @@ class Route:
 
 ROUTES: tuple[Route, ...] = (
     Route(0, "Produce", 0, 11, produce.handle),
-    Route(1, "Fetch", 4, 12, fetch.handle, encode_fetch_response),
-    Route(2, "ListOffsets", 1, 7, list_offsets.handle),
+    Route(1, "Fetch", 0, 17, fetch.handle, encode_fetch_response),
+    Route(2, "ListOffsets", 0, 9, list_offsets.handle),
     Route(3, "Metadata", 0, 12, metadata.handle),
-    Route(8, "OffsetCommit", 2, 9, group_offsets.offset_commit),
-    Route(9, "OffsetFetch", 1, 9, group_offsets.offset_fetch),
-    Route(10, "FindCoordinator", 0, 5, group_membership.find_coordinator),
+    Route(8, "OffsetCommit", 0, 9, group_offsets.offset_commit),
+    Route(9, "OffsetFetch", 0, 9, group_offsets.offset_fetch),
+    Route(10, "FindCoordinator", 0, 6, group_membership.find_coordinator),
     Route(11, "JoinGroup", 0, 9, group_membership.join_group),
     Route(12, "Heartbeat", 0, 4, group_membership.heartbeat),
     Route(13, "LeaveGroup", 0, 5, group_membership.leave_group),
@@ -62,17 +64,21 @@ ROUTES: tuple[Route, ...] = (
     Route(15, "DescribeGroups", 0, 5, group_admin.describe_groups),
     Route(16, "ListGroups", 0, 5, group_admin.list_groups),
     Route(18, "ApiVersions", 0, 4, api_versions.handle),
-    Route(19, "CreateTopics", 2, 7, topics_admin.create_topics),
-    Route(20, "DeleteTopics", 1, 6, topics_admin.delete_topics),
-    Route(22, "InitProducerId", 0, 4, init_producer_id.handle),
-    Route(23, "OffsetForLeaderEpoch", 2, 4, offset_for_leader_epoch.handle),
+    Route(19, "CreateTopics", 0, 7, topics_admin.create_topics),
+    Route(20, "DeleteTopics", 0, 6, topics_admin.delete_topics),
+    Route(22, "InitProducerId", 0, 5, init_producer_id.handle),
+    Route(23, "OffsetForLeaderEpoch", 0, 4, offset_for_leader_epoch.handle),
     Route(21, "DeleteRecords", 0, 2, cluster_admin.delete_records),
-    Route(32, "DescribeConfigs", 1, 4, configs.describe_configs),
+    Route(32, "DescribeConfigs", 0, 4, configs.describe_configs),
     Route(33, "AlterConfigs", 0, 2, configs.alter_configs),
-    Route(35, "DescribeLogDirs", 1, 4, cluster_admin.describe_log_dirs),
+    Route(35, "DescribeLogDirs", 0, 4, cluster_admin.describe_log_dirs),
     Route(37, "CreatePartitions", 0, 3, topics_admin.create_partitions),
     Route(42, "DeleteGroups", 0, 2, group_admin.delete_groups),
     Route(44, "IncrementalAlterConfigs", 0, 1, configs.incremental_alter_configs),
+    Route(24, "AddPartitionsToTxn", 0, 5, transactions.add_partitions_to_txn),
+    Route(25, "AddOffsetsToTxn", 0, 4, transactions.add_offsets_to_txn),
+    Route(26, "EndTxn", 0, 4, transactions.end_txn),
+    Route(28, "TxnOffsetCommit", 0, 4, transactions.txn_offset_commit),
     Route(47, "OffsetDelete", 0, 0, group_admin.offset_delete),
     Route(60, "DescribeCluster", 0, 1, cluster_admin.describe_cluster),
     # security (engine/security): SASL authentication, ACLs, SCRAM users
@@ -84,6 +90,9 @@ ROUTES: tuple[Route, ...] = (
     Route(50, "DescribeUserScramCredentials", 0, 0, scram_users.describe),
     Route(51, "AlterUserScramCredentials", 0, 0, scram_users.alter),
     Route(48, "DescribeClientQuotas", 0, 1, scram_users.describe_client_quotas),
+    Route(61, "DescribeProducers", 0, 0, transactions.describe_producers),
+    Route(65, "DescribeTransactions", 0, 0, transactions.describe_transactions),
+    Route(66, "ListTransactions", 0, 1, transactions.list_transactions),
 )
 
 BY_KEY = {r.api_key: r for r in ROUTES}

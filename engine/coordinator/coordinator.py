@@ -13,24 +13,18 @@ import asyncio
 import logging
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from kio.schema.errors import ErrorCode
 
 from engine.coordinator import formats
 from engine.coordinator.formats import GroupValue, MemberValue, OffsetValue
 from engine.coordinator.group import Group, GroupState, Member
+from engine.coordinator.offset_store import Journal, OffsetCommits, OffsetsRecord
 
 log = logging.getLogger("engine.coordinator")
 S = GroupState
-MAX_METADATA = 4096
-
-
-class Journal(Protocol):
-    def append(self, group: str, records: list[tuple[bytes, bytes | None]]) -> None: ...
-
-    def compact(self, state: GroupCoordinator) -> int: ...
 
 
 class CoordinatorError(Exception):
@@ -39,7 +33,7 @@ class CoordinatorError(Exception):
         self.code = code
 
 
-class GroupCoordinator:
+class GroupCoordinator(OffsetCommits):
     def __init__(self, *, journal: Journal, clock: Callable[[], float] = time.monotonic,
                  wall_ms: Callable[[], int] = lambda: int(time.time() * 1000),
                  initial_rebalance_delay_ms: int = 3000, min_session_timeout_ms: int = 6000,
@@ -59,6 +53,7 @@ class GroupCoordinator:
         self.groups: dict[str, Group] = {}
         self.offsets: dict[str, dict[tuple[str, int], OffsetValue]] = {}
         self.group_records: dict[str, bytes] = {}  # each group's last GroupMetadataValue, as journaled
+        self._init_offsets()
 
     # -- helpers ------------------------------------------------------------------------
     def _group(self, group_id: str, create: bool = False) -> Group | None:
@@ -335,112 +330,10 @@ class GroupCoordinator:
         if now >= self.next_retention_check:
             self.next_retention_check = now + self.retention_check_interval
             self.expire_offsets()
-            self.journal.compact(self)
-
-    # -- offsets ---------------------------------------------------------------------------
-    def commit(self, group_id: str, generation: int, member_id: str, group_instance_id: str | None,
-               offsets: list[tuple[str, int, int, int, str | None]]) -> list[ErrorCode]:
-        """offsets: (topic, partition, offset, leader epoch, metadata); returns an error per partition."""
-        group = self._group(group_id)
-        top: ErrorCode | None = None
-        if not group_id:
-            top = ErrorCode.invalid_group_id
-        elif group is not None and group.is_(S.DEAD):
-            top = ErrorCode.coordinator_not_available
-        elif group is not None and group.fenced(group_instance_id, member_id):
-            top = ErrorCode.fenced_instance_id
-        elif generation < 0 and (group is None or group.is_(S.EMPTY)):
-            top = None
-        elif group is None:
-            top = ErrorCode.illegal_generation if generation >= 0 else ErrorCode.unknown_member_id
-        elif group.is_(S.COMPLETING_REBALANCE):
-            top = ErrorCode.rebalance_in_progress
-        elif member_id not in group.members:
-            top = ErrorCode.unknown_member_id
-        elif generation != group.generation:
-            top = ErrorCode.illegal_generation
-        if top is not None:
-            return [top for _ in offsets]
-        if group is None:
-            group = self._group(group_id, create=True)
-            assert group is not None
-        if group is not None and member_id in group.members:
-            m = group.members[member_id]
-            m.session_deadline = self.clock() + m.session_timeout_ms / 1000
-        now = self.wall_ms()
-        results: list[ErrorCode] = []
-        records: list[tuple[bytes, bytes | None]] = []
-        store = self.offsets.setdefault(group_id, {})
-        for topic, partition, offset, epoch, metadata in offsets:
-            if metadata is not None and len(metadata) > MAX_METADATA:
-                results.append(ErrorCode.offset_metadata_too_large)
-                continue
-            if not self.topic_exists(topic, partition):
-                results.append(ErrorCode.unknown_topic_or_partition)
-                continue
-            value = OffsetValue(offset, epoch, metadata or "", now)
-            store[(topic, partition)] = value
-            records.append((formats.offset_key(group_id, topic, partition), formats.offset_value(value)))
-            results.append(ErrorCode.none)
-        if records:
-            self.journal.append(group_id, records)
-        return results
-
-    def fetch_offsets(self, group_id: str, wanted: list[tuple[str, list[int]]] | None
-                      ) -> list[tuple[str, list[tuple[int, OffsetValue | None]]]]:
-        store = self.offsets.get(group_id, {})
-        if wanted is None:
-            by_topic: dict[str, list[tuple[int, OffsetValue | None]]] = {}
-            for (topic, partition), value in sorted(store.items()):
-                by_topic.setdefault(topic, []).append((partition, value))
-            return list(by_topic.items())
-        return [(topic, [(p, store.get((topic, p))) for p in parts]) for topic, parts in wanted]
 
     def has_pending_rebalance(self, group_id: str) -> bool:
         g = self._group(group_id)
         return g is not None and (g.is_(S.PREPARING_REBALANCE) or g.is_(S.COMPLETING_REBALANCE))
-
-    def expire_offsets(self) -> int:
-        """Kafka's offset retention (offsets.retention.minutes): the offsets of an Empty group expire
-        that long after it became Empty; those of a group that only commits (no protocol type), that
-        long after each commit; a Stable consumer group loses only offsets of topics it no longer
-        subscribes to. An Empty group left without offsets becomes Dead. Returns how many expired."""
-        now = self.wall_ms()
-        expired_total = 0
-        for group_id in sorted(set(self.offsets) | set(self.groups)):
-            g = self.groups.get(group_id)
-            store = self.offsets.get(group_id, {})
-            keep: set[str] = set()
-            empty_since: int | None = None  # counted from the group's becoming Empty, else from each commit
-            if g is None or g.protocol_type is None:
-                pass
-            elif g.is_(S.EMPTY):
-                empty_since = g.state_timestamp if g.state_timestamp >= 0 else None
-            elif g.is_(S.STABLE) and g.protocol_type == "consumer":
-                for m in g.members.values():
-                    keep.update(formats.subscribed_topics(m.metadata_for(g.protocol)))
-            else:
-                continue
-            expired = [tp for tp, v in store.items() if tp[0] not in keep
-                       and now - (v.commit_timestamp if empty_since is None else empty_since)
-                       >= self.offsets_retention_ms]
-            records: list[tuple[bytes, bytes | None]] = []
-            for topic, partition in expired:
-                del store[(topic, partition)]
-                records.append((formats.offset_key(group_id, topic, partition), None))
-            if group_id in self.offsets and not store:
-                del self.offsets[group_id]
-            if g is not None and g.is_(S.EMPTY) and group_id not in self.offsets and not g.pending:
-                self._to(g, S.DEAD)
-                del self.groups[group_id]
-                self.group_records.pop(group_id, None)
-                records.append((formats.group_key(group_id), None))
-            if records:
-                self.journal.append(group_id, records)
-            if expired:
-                log.info("group %s: %d committed offsets expired", group_id, len(expired))
-            expired_total += len(expired)
-        return expired_total
 
     # -- admin ------------------------------------------------------------------------------
     def list_groups(self) -> list[Group]:
@@ -464,6 +357,7 @@ class GroupCoordinator:
             return ErrorCode.group_id_not_found
         if g is not None and not g.is_(S.EMPTY):
             return ErrorCode.non_empty_group
+        self.offset_seq.pop(group_id, None)
         records: list[tuple[bytes, bytes | None]] = [
             (formats.offset_key(group_id, t, p), None) for (t, p) in self.offsets.pop(group_id, {})]
         records.append((formats.group_key(group_id), None))
@@ -473,32 +367,6 @@ class GroupCoordinator:
             self._to(g, S.DEAD)
             del self.groups[group_id]
         return ErrorCode.none
-
-    def delete_offsets(self, group_id: str, partitions: list[tuple[str, int]]) -> tuple[ErrorCode, list[ErrorCode]]:
-        g = self.groups.get(group_id)
-        if g is None and group_id not in self.offsets:
-            return ErrorCode.group_id_not_found, []
-        if g is not None and g.is_(S.DEAD):
-            return ErrorCode.group_id_not_found, []
-        subscribed: set[str] = set()
-        if g is not None and not g.is_(S.EMPTY):
-            if g.protocol_type != "consumer":
-                return ErrorCode.non_empty_group, []
-            for m in g.members.values():
-                subscribed.update(formats.subscribed_topics(m.metadata_for(g.protocol)))
-        store = self.offsets.get(group_id, {})
-        results = []
-        records: list[tuple[bytes, bytes | None]] = []
-        for topic, partition in partitions:
-            if topic in subscribed:
-                results.append(ErrorCode.group_subscribed_to_topic)
-                continue
-            if store.pop((topic, partition), None) is not None:
-                records.append((formats.offset_key(group_id, topic, partition), None))
-            results.append(ErrorCode.none)
-        if records:
-            self.journal.append(group_id, records)
-        return ErrorCode.none, results
 
     # -- persistence ------------------------------------------------------------------------
     def _store_group(self, group: Group) -> None:
@@ -511,21 +379,25 @@ class GroupCoordinator:
         self.group_records[group.group_id] = encoded
         self.journal.append(group.group_id, [(formats.group_key(group.group_id), encoded)])
 
-    def replay(self, records: Iterable[tuple[bytes | None, bytes | None]]) -> None:
-        """Rebuild offsets and groups from __consumer_offsets records, oldest first."""
-        for key_bytes, value_bytes in records:
+    def replay(self, records: Iterable[tuple[bytes | None, bytes | None] | OffsetsRecord]) -> None:
+        """Rebuild offsets and groups from __consumer_offsets records, oldest first: plain (key, value) pairs,
+        or OffsetsRecord with the batch's producer, transactional flag and marker."""
+        for rec in records:
+            if isinstance(rec, OffsetsRecord):
+                key_bytes, value_bytes = rec.key, rec.value
+                producer_id, transactional, partition = rec.producer_id, rec.transactional, rec.partition
+                if rec.marker is not None:
+                    self.complete_txn(producer_id, partition, rec.marker)
+                    continue
+            else:
+                key_bytes, value_bytes = rec
+                producer_id, transactional, partition = -1, False, 0
             if key_bytes is None:
                 continue
             try:
                 key = formats.parse_key(key_bytes)
                 if isinstance(key, formats.OffsetKey):
-                    store = self.offsets.setdefault(key.group, {})
-                    if value_bytes is None:
-                        store.pop((key.topic, key.partition), None)
-                        if not store:
-                            del self.offsets[key.group]
-                    else:
-                        store[(key.topic, key.partition)] = formats.parse_offset_value(value_bytes)
+                    self._replay_offset(key, value_bytes, producer_id, transactional, partition)
                 elif isinstance(key, formats.GroupKey):
                     if value_bytes is None:
                         self.groups.pop(key.group, None)
@@ -537,15 +409,6 @@ class GroupCoordinator:
             except Exception:  # a record we cannot read must not stop the broker
                 log.warning("skipping an unreadable __consumer_offsets record", exc_info=True)
 
-
-    def live_records(self) -> Iterator[tuple[str, list[tuple[bytes, bytes]]]]:
-        """What a compacted __consumer_offsets would keep: per group, its offsets and its last metadata."""
-        for group_id in sorted(set(self.offsets) | set(self.group_records)):
-            records = [(formats.offset_key(group_id, t, p), formats.offset_value(v))
-                       for (t, p), v in sorted(self.offsets.get(group_id, {}).items())]
-            if group_id in self.group_records:
-                records.append((formats.group_key(group_id), self.group_records[group_id]))
-            yield group_id, records
 
     def _loaded_group(self, group_id: str, value: GroupValue) -> Group:
         """A group as its last record left it, as Kafka loads it: Stable with its members, whose

@@ -25,23 +25,27 @@ OFFSET_VALUE_VERSION = 3
 GROUP_VALUE_VERSION = 3
 
 
-class _Writer:
+class Writer:
     def __init__(self) -> None:
         self.buf = bytearray()
 
-    def i16(self, v: int) -> _Writer:
+    def i8(self, v: int) -> Writer:
+        self.buf += struct.pack(">b", v)
+        return self
+
+    def i16(self, v: int) -> Writer:
         self.buf += struct.pack(">h", v)
         return self
 
-    def i32(self, v: int) -> _Writer:
+    def i32(self, v: int) -> Writer:
         self.buf += struct.pack(">i", v)
         return self
 
-    def i64(self, v: int) -> _Writer:
+    def i64(self, v: int) -> Writer:
         self.buf += struct.pack(">q", v)
         return self
 
-    def string(self, s: str | None) -> _Writer:
+    def string(self, s: str | None) -> Writer:
         if s is None:
             return self.i16(-1)
         raw = s.encode()
@@ -49,7 +53,7 @@ class _Writer:
         self.buf += raw
         return self
 
-    def bytes_(self, b: bytes | None) -> _Writer:
+    def bytes_(self, b: bytes | None) -> Writer:
         if b is None:
             return self.i32(-1)
         self.i32(len(b))
@@ -57,7 +61,7 @@ class _Writer:
         return self
 
 
-class _Reader:
+class Reader:
     def __init__(self, data: bytes) -> None:
         self.data = data
         self.pos = 0
@@ -66,6 +70,9 @@ class _Reader:
         (v,) = struct.unpack_from(fmt, self.data, self.pos)
         self.pos += struct.calcsize(fmt)
         return int(v)
+
+    def i8(self) -> int:
+        return self._take(">b")
 
     def i16(self) -> int:
         return self._take(">h")
@@ -136,20 +143,20 @@ class GroupValue:
 
 
 def offset_key(group: str, topic: str, partition: int) -> bytes:
-    return bytes(_Writer().i16(OFFSET_KEY_VERSION).string(group).string(topic).i32(partition).buf)
+    return bytes(Writer().i16(OFFSET_KEY_VERSION).string(group).string(topic).i32(partition).buf)
 
 
 def group_key(group: str) -> bytes:
-    return bytes(_Writer().i16(GROUP_KEY_VERSION).string(group).buf)
+    return bytes(Writer().i16(GROUP_KEY_VERSION).string(group).buf)
 
 
 def offset_value(v: OffsetValue) -> bytes:
-    w = _Writer().i16(OFFSET_VALUE_VERSION).i64(v.offset).i32(v.leader_epoch).string(v.metadata)
+    w = Writer().i16(OFFSET_VALUE_VERSION).i64(v.offset).i32(v.leader_epoch).string(v.metadata)
     return bytes(w.i64(v.commit_timestamp).buf)
 
 
 def group_value(v: GroupValue) -> bytes:
-    w = _Writer().i16(GROUP_VALUE_VERSION).string(v.protocol_type).i32(v.generation).string(v.protocol)
+    w = Writer().i16(GROUP_VALUE_VERSION).string(v.protocol_type).i32(v.generation).string(v.protocol)
     w.string(v.leader).i64(v.state_timestamp).i32(len(v.members))
     for m in v.members:
         w.string(m.member_id).string(m.group_instance_id).string(m.client_id).string(m.client_host)
@@ -158,7 +165,7 @@ def group_value(v: GroupValue) -> bytes:
 
 
 def parse_key(data: bytes) -> OffsetKey | GroupKey | None:
-    r = _Reader(data)
+    r = Reader(data)
     version = r.i16()
     if version in (0, 1):
         return OffsetKey(r.string() or "", r.string() or "", r.i32())
@@ -168,7 +175,7 @@ def parse_key(data: bytes) -> OffsetKey | GroupKey | None:
 
 
 def parse_offset_value(data: bytes) -> OffsetValue:
-    r = _Reader(data)
+    r = Reader(data)
     version = r.i16()
     offset = r.i64()
     epoch = r.i32() if version >= 3 else -1
@@ -178,7 +185,7 @@ def parse_offset_value(data: bytes) -> OffsetValue:
 
 
 def parse_group_value(data: bytes) -> GroupValue:
-    r = _Reader(data)
+    r = Reader(data)
     version = r.i16()
     protocol_type = r.string() or ""
     generation = r.i32()
@@ -202,7 +209,7 @@ def parse_group_value(data: bytes) -> GroupValue:
 def subscribed_topics(metadata: bytes) -> list[str]:
     """Topics of a consumer-protocol subscription (ConsumerProtocolSubscription, any version)."""
     try:
-        r = _Reader(metadata)
+        r = Reader(metadata)
         r.i16()
         return [r.string() or "" for _ in range(r.i32())]
     except (struct.error, UnicodeDecodeError):

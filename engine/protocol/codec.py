@@ -25,6 +25,7 @@ from kio.schema.errors import ErrorCode
 from kio.serial import entity_reader, entity_writer
 from kio.static.primitive import TZAware, i32Timedelta, i64Timedelta
 
+from engine.protocol import legacy_schemas
 from engine.protocol.guard import check_request
 
 _HEADER = struct.Struct(">hhi")
@@ -51,18 +52,27 @@ def peek_header(frame: bytes) -> tuple[int, int, int]:
 
 
 @cache
-def _request_reader(api_key: int, version: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
+def request_class(api_key: int, version: int) -> type:
+    """kio's request schema, or the one derived for a version only Kafka 3.9 still has."""
+    legacy = legacy_schemas.request_schema(api_key, version)
+    if legacy is not None:
+        return legacy
     try:
-        schema = load_request_schema(api_key, version)
+        return load_request_schema(api_key, version)  # type: ignore[no-any-return]
     except Exception as exc:  # kio raises its own index errors for unknown keys/versions
         raise UnsupportedRequest(f"no schema for api key {api_key} version {version}") from exc
-    return entity_reader(schema.__header_schema__), entity_reader(schema)
+
+
+@cache
+def _request_reader(api_key: int, version: int) -> tuple[Callable[..., Any], Callable[..., Any]]:
+    schema = request_class(api_key, version)
+    return entity_reader(schema.__header_schema__), entity_reader(schema)  # type: ignore[attr-defined]
 
 
 @cache
 def _schemas(api_key: int, version: int) -> tuple[type, type]:
-    schema = load_request_schema(api_key, version)
-    return schema.__header_schema__, schema
+    schema = request_class(api_key, version)
+    return schema.__header_schema__, schema  # type: ignore[attr-defined]
 
 
 def decode_request(frame: bytes) -> tuple[RequestHeader, Any]:
@@ -209,7 +219,10 @@ def _default_for(cls: type, name: str) -> Any:
 
 @cache
 def response_class(api_key: int, version: int) -> type:
-    return load_response_schema(api_key, version)
+    legacy = legacy_schemas.response_schema(api_key, version)
+    if legacy is not None:
+        return legacy
+    return load_response_schema(api_key, version)  # type: ignore[no-any-return]
 
 
 @cache

@@ -177,7 +177,8 @@ def list_offsets(az: Authz, v: int, req: Any) -> Decision:
     if not refused:
         return Decision(req)
     entries = [{"name": t.name, "partitions": _parts((p.partition_index for p in t.partitions), TOPIC_AUTH,
-                                                     timestamp=-1, offset=-1, leader_epoch=-1)} for t in refused]
+                                                     timestamp=-1, offset=-1, leader_epoch=-1,
+                                                     old_style_offsets=[])} for t in refused]
     return Decision(_replace(req, topics=kept), after=_append("topics", entries))
 
 

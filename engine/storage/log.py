@@ -8,9 +8,13 @@
   is larger than max_bytes.
 - The log start offset moves with retention and DeleteRecords and is checkpointed
   in `log-start-offset` (written to a temporary file, fsynced, renamed).
-- A `.clean-shutdown` marker is written on close and removed on open; without it,
-  the last segment is recovered: every batch checked (size, CRC-32C), the invalid
-  tail truncated, indexes rebuilt.
+- Durability follows Kafka's flush policy: the recovery point is the offset below
+  which everything was fsynced (at each roll, off the request path; when flush.messages
+  appends or flush.ms pass; at shutdown). Opening the log (engine.storage.log_loader)
+  trusts the segments below the recovery point, or all of them after a clean shutdown
+  (a `.clean-shutdown` marker, written only once the data directory is synced), and
+  recovers the others: every batch checked (size, CRC-32C), the first invalid one and
+  everything after it truncated (and logged), indexes rebuilt.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ import bisect
 import dataclasses
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from engine.storage import fileio
 from engine.storage.batch import BatchHeader, iter_valid_batches, parse_header, stamp
 from engine.storage.file_slice import FileSlice
 from engine.storage.index import OFFSET_ENTRY
@@ -46,6 +51,9 @@ class LogConfig:
     segment_index_bytes: int = 10 * 1024 * 1024
     max_message_bytes: int = 1048588
     message_timestamp_type: str = "CreateTime"
+    flush_messages: int = 2**63 - 1
+    flush_ms: int = 2**63 - 1
+    compact: bool = False  # cleanup.policy has compact: records need keys
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -71,6 +79,29 @@ class FetchData:
         return data
 
 
+@dataclasses.dataclass
+class FlushJob:
+    """An fsync of part of a log: run() anywhere (a worker thread), done() back where the log lives."""
+
+    log: Log
+    upto: int
+    fds: list[int]
+
+    def run(self) -> None:
+        try:
+            for fd in self.fds:
+                fileio.fsync(fd)
+            fileio.fsync_path(self.log.dir, directory=True)  # new segment files exist after a power loss
+        finally:
+            for fd in self.fds:
+                os.close(fd)
+            self.fds = []
+
+    def done(self, now_ms: int) -> None:
+        self.log.recovery_point = max(self.log.recovery_point, self.upto)
+        self.log.last_flush_ms = now_ms
+
+
 class Log:
     def __init__(self, directory: Path, config: LogConfig) -> None:
         self.dir = directory
@@ -79,32 +110,17 @@ class Log:
         self._bases: list[int] = []
         self.log_start_offset = 0
         self.recovered_bytes = 0
+        self.recovery_point = 0  # every offset below it is on disk (fsynced)
+        self.last_flush_ms = 0
+        self.on_roll: Callable[[Log, int], None] | None = None
 
     # -- opening and closing -----------------------------------------------------------
     @classmethod
-    def open(cls, directory: Path, config: LogConfig, *, now_ms: int) -> Log:
-        directory.mkdir(parents=True, exist_ok=True)
-        log = cls(directory, config)
-        marker = directory / CLEAN_MARKER
-        clean = marker.exists()
-        for stray in directory.glob("*.tmp"):
-            stray.unlink(missing_ok=True)
-        bases = sorted(int(p.stem) for p in directory.glob("*.log") if p.stem.isdigit())
-        for i, base in enumerate(bases):
-            seg = log._new_segment(base, now_ms)
-            last = i == len(bases) - 1
-            if clean or not last:
-                seg.load()
-            else:
-                log.recovered_bytes += seg.recover()
-            log.segments.append(seg)
-        if not log.segments:
-            log.segments.append(log._new_segment(0, now_ms))
-        log._bases = [s.base_offset for s in log.segments]
-        log.log_start_offset = max(log._read_start_checkpoint(), log.segments[0].base_offset)
-        log.log_start_offset = min(log.log_start_offset, log.log_end_offset)
-        marker.unlink(missing_ok=True)
-        return log
+    def open(cls, directory: Path, config: LogConfig, *, now_ms: int, recovery_point: int | None = None) -> Log:
+        """Open (and after an unclean shutdown, recover) the log in directory: see engine.storage.log_loader."""
+        from engine.storage.log_loader import load
+
+        return load(cls(directory, config), now_ms=now_ms, recovery_point=recovery_point)
 
     def _new_segment(self, base: int, now_ms: int) -> LogSegment:
         return LogSegment(self.dir, base, index_interval_bytes=self.config.index_interval_bytes,
@@ -118,22 +134,51 @@ class Log:
             return 0
 
     def _write_start_checkpoint(self) -> None:
+        # No fsync on the request path: after a power loss the start may fall back to an older value
+        # (Kafka checkpoints it once a minute); a lost or torn file reads as 0, i.e. the first segment.
         path = self.dir / START_CHECKPOINT
         tmp = path.with_name(path.name + ".tmp")
-        with open(tmp, "w") as f:
-            f.write(f"{self.log_start_offset}\n")
-            f.flush()
-            os.fsync(f.fileno())
+        tmp.write_text(f"{self.log_start_offset}\n")
         os.replace(tmp, path)
 
     def close(self) -> None:
+        """Close every segment (writing its index files); the clean-shutdown marker comes later, once the
+        data directory is synced (mark_clean)."""
         for seg in self.segments:
             seg.close()
+
+    def mark_clean(self) -> None:
         if self.dir.exists():
             (self.dir / CLEAN_MARKER).touch()
 
-    def flush(self) -> None:
-        self.active.flush()
+    # -- flushing ---------------------------------------------------------------------
+    @property
+    def unflushed_messages(self) -> int:
+        return self.log_end_offset - self.recovery_point
+
+    def flush_job(self, upto: int) -> FlushJob | None:
+        """What to fsync so that every offset below upto is durable: duplicates of the descriptors of the
+        segments between the recovery point and upto (so retention may close a segment meanwhile)."""
+        upto = min(upto, self.log_end_offset)
+        if upto <= self.recovery_point:
+            return None
+        fds = []
+        for i, seg in enumerate(self.segments):
+            nxt = self.segments[i + 1].base_offset if i + 1 < len(self.segments) else None
+            if nxt is not None and nxt <= self.recovery_point:
+                continue
+            if seg.base_offset >= upto and seg.base_offset > self.recovery_point:
+                break
+            if seg.fd >= 0:
+                fds.append(os.dup(seg.fd))
+        return FlushJob(self, upto, fds)
+
+    def flush(self, now_ms: int = 0) -> None:
+        """Make everything appended so far durable, here and now (tests, shutdown)."""
+        job = self.flush_job(self.log_end_offset)
+        if job is not None:
+            job.run()
+            job.done(now_ms)
 
     def delete(self) -> None:
         for seg in self.segments:
@@ -169,13 +214,21 @@ class Log:
                 or seg.index.is_full)
 
     def roll(self, now_ms: int) -> None:
+        """Start a new active segment; the old one is flushed off the request path (on_roll schedules
+        it, as Kafka's flush-log task), or here when nothing schedules flushes."""
         old = self.active
         old.index.write()
         old.time_index.write()
-        old.flush()
         seg = self._new_segment(self.log_end_offset, now_ms)
         self.segments.append(seg)
         self._bases.append(seg.base_offset)
+        if self.on_roll is not None:
+            self.on_roll(self, seg.base_offset)
+        else:
+            job = self.flush_job(seg.base_offset)
+            if job is not None:
+                job.run()
+                job.done(now_ms)
 
     def append(self, records: bytes | bytearray, *, leader_epoch: int, now_ms: int) -> AppendInfo:
         if self.should_roll(len(records), now_ms):
@@ -238,6 +291,22 @@ class Log:
                     if ts >= timestamp and offset >= self.log_start_offset:
                         return offset, ts
         return None
+
+    def legacy_offsets_before(self, timestamp: int, max_num: int, now_ms: int) -> list[int]:
+        """ListOffsets v0 (Kafka's legacyFetchOffsetsBefore): segment base offsets by last-modified time,
+        newest first, with the log end offset as the newest entry when the active segment has data."""
+        pairs = [(max(s.base_offset, self.log_start_offset), s.last_modified_ms()) for s in self.segments]
+        if self.active.size > 0:
+            pairs.append((self.log_end_offset, now_ms))
+        if timestamp == -1:
+            start = len(pairs) - 1
+        elif timestamp == -2:
+            start = 0
+        else:
+            start = len(pairs) - 1
+            while start >= 0 and pairs[start][1] > timestamp:
+                start -= 1
+        return [pairs[i][0] for i in range(start, max(start - max_num, -1), -1)]
 
     def max_timestamp_and_offset(self) -> tuple[int, int] | None:
         best: tuple[int, int] | None = None

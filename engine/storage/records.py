@@ -13,14 +13,14 @@ import dataclasses
 import struct
 from collections.abc import Iterator, Sequence
 
-import cramjam
 import crc32c
 
 from engine.storage.batch import CRC_START, HEADER, HEADER_SIZE, parse_header
+from engine.storage.compression import GZIP, LZ4, NONE, SNAPPY, ZSTD, compress, decompress
 from engine.varint import zigzag
 
-NONE, GZIP, SNAPPY, LZ4, ZSTD = 0, 1, 2, 3, 4
-XERIAL_MAGIC = b"\x82SNAPPY\x00"
+__all__ = ["GZIP", "LZ4", "NONE", "SNAPPY", "ZSTD", "Record", "build_batch", "compress", "decode_records",
+           "decompress", "record_timestamps"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -30,49 +30,6 @@ class Record:
     key: bytes | None
     value: bytes | None
     headers: tuple[tuple[str, bytes | None], ...] = ()
-
-
-def _unxerial(data: bytes) -> bytes:
-    # Java's snappy framing: 8-byte magic, int32 version, int32 compatible version,
-    # then blocks of int32 length + raw snappy.
-    out = bytearray()
-    pos = 16
-    while pos + 4 <= len(data):
-        (n,) = struct.unpack_from(">i", data, pos)
-        pos += 4
-        out += bytes(cramjam.snappy.decompress_raw(data[pos : pos + n]))
-        pos += n
-    return bytes(out)
-
-
-def decompress(codec: int, data: bytes) -> bytes:
-    if codec == NONE:
-        return data
-    if codec == GZIP:
-        return bytes(cramjam.gzip.decompress(data))
-    if codec == SNAPPY:
-        if data.startswith(XERIAL_MAGIC):
-            return _unxerial(data)
-        return bytes(cramjam.snappy.decompress_raw(data))
-    if codec == LZ4:
-        return bytes(cramjam.lz4.decompress(data))
-    if codec == ZSTD:
-        return bytes(cramjam.zstd.decompress(data))
-    raise ValueError(f"unknown compression codec {codec}")
-
-
-def compress(codec: int, data: bytes) -> bytes:
-    if codec == NONE:
-        return data
-    if codec == GZIP:
-        return bytes(cramjam.gzip.compress(data))
-    if codec == SNAPPY:
-        return bytes(cramjam.snappy.compress_raw(data))
-    if codec == LZ4:
-        return bytes(cramjam.lz4.compress(data))
-    if codec == ZSTD:
-        return bytes(cramjam.zstd.compress(data))
-    raise ValueError(f"unknown compression codec {codec}")
 
 
 def _varint(buf: bytes, pos: int) -> tuple[int, int]:

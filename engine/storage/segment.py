@@ -1,11 +1,21 @@
-"""One log segment: `<20-digit base offset>.log` holding batches exactly as on the wire, plus its indexes."""
+"""One log segment: `<20-digit base offset>.log` holding batches exactly as on the wire, plus its indexes.
+
+An append that fails part-way (a full disk, an I/O error, a short write) is undone:
+the file is truncated back to its size before the append and the error is raised
+(the broker answers KAFKA_STORAGE_ERROR). If even the truncation fails, the segment
+remembers the torn position and refuses appends until a later truncation succeeds,
+so no append ever follows bytes that were not acknowledged; reads never go past the
+last whole append, and recovery at the next start cuts whatever is left.
+"""
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
+from engine.storage import fileio
 from engine.storage.batch import (
     HEADER_SIZE,
     LOG_OVERHEAD,
@@ -16,7 +26,10 @@ from engine.storage.batch import (
     peek_size,
 )
 from engine.storage.file_slice import FileSlice
+from engine.storage.fileio import StorageError
 from engine.storage.index import OffsetIndex, TimeIndex
+
+log = logging.getLogger("engine.storage")
 
 SCAN_CHUNK = 8 * 1024 * 1024
 
@@ -42,14 +55,21 @@ class LogSegment:
         self.offset_of_max_timestamp = -1
         self.created_ms = created_ms
         self._valid_end = 0
+        self._torn = False  # bytes past self.size that a failed truncation could not remove
 
     # -- writing ----------------------------------------------------------------------
     def append(self, data: bytes | bytearray, first_offset: int, last_offset: int,
                max_timestamp: int, offset_of_max_timestamp: int) -> None:
+        if self._torn:
+            self._undo_partial_write()
         position = self.size
-        written = os.write(self.fd, data)
-        while written < len(data):
-            written += os.write(self.fd, memoryview(data)[written:])
+        try:
+            fileio.write_all(self.fd, data)
+        except OSError as exc:
+            self._torn = True
+            log.error("append of %d bytes to %s failed at position %d: %s", len(data), self.log_path, position, exc)
+            self._undo_partial_write()
+            raise StorageError(f"append to {self.log_path.name} failed: {exc}") from exc
         self.size += len(data)
         self.next_offset = last_offset + 1
         if self.bytes_since_index >= self.index_interval_bytes or not len(self.index):
@@ -62,12 +82,24 @@ class LogSegment:
             self.max_timestamp = max_timestamp
             self.offset_of_max_timestamp = offset_of_max_timestamp
 
+    def _undo_partial_write(self) -> None:
+        """Cut the file back to the end of the last whole append, or raise StorageError (appends stay refused)."""
+        try:
+            fileio.ftruncate(self.fd, self.size)
+        except OSError as exc:
+            raise StorageError(f"{self.log_path.name} cannot be truncated back to {self.size} after a failed "
+                               f"write: {exc}") from exc
+        self._torn = False
+
     def truncate_to_position(self, position: int) -> None:
-        os.ftruncate(self.fd, position)
+        fileio.ftruncate(self.fd, position)
         self.size = position
         self.index.truncate_to_position(position)
 
     # -- reading ----------------------------------------------------------------------
+    def last_modified_ms(self) -> int:
+        return int(os.fstat(self.fd).st_mtime * 1000) if self.fd >= 0 else 0
+
     def read(self, position: int, length: int) -> bytes:
         return os.pread(self.fd, length, position)
 
@@ -154,23 +186,27 @@ class LogSegment:
     def _cut_tail(self) -> int:
         cut = self.size - self._valid_end
         if cut:
-            os.ftruncate(self.fd, self._valid_end)
+            log.warning("truncating %s from %d to %d bytes: %d bytes after offset %d are not whole valid batches",
+                        self.log_path, self.size, self._valid_end, cut, self.next_offset - 1)
+            fileio.ftruncate(self.fd, self._valid_end)
             self.size = self._valid_end
         return cut
 
-    def load(self) -> None:
-        """Open a cleanly closed segment: trust its index files, read only the headers after the last entry."""
+    def load(self) -> int:
+        """Open a segment known to be whole (cleanly closed, or below the recovery point): trust its index
+        files, but check size and CRC of every batch from the last index entry on, as those bytes were
+        written after the index (a marker or a checkpoint cannot vouch for them). Returns the bytes cut."""
         if not (self.index.load() and self.time_index.load()):
-            self.recover()
-            return
+            return self.recover()
         self.bytes_since_index = 0
         self.next_offset = self.index.offsets[-1] if len(self.index) else self.base_offset
         self.max_timestamp = self.time_index.last_timestamp
         self.offset_of_max_timestamp = self.time_index.offsets[-1] if len(self.time_index) else -1
         start = self.index.positions[-1] if len(self.index) else 0
-        self._scan(start, verify_crc=False, index=False)
+        self._scan(start, verify_crc=True, index=False)
         if self._valid_end != self.size:
-            self.recover()
+            return self.recover()
+        return 0
 
     def _track_batch(self, h: BatchHeader) -> None:
         if h.max_timestamp > self.max_timestamp:
@@ -193,12 +229,18 @@ class LogSegment:
 
     # -- lifecycle --------------------------------------------------------------------
     def flush(self) -> None:
-        os.fsync(self.fd)
+        fileio.fsync(self.fd)
 
     def close(self) -> None:
         if self.fd >= 0:
             self.index.write()
             self.time_index.write()
+            os.close(self.fd)
+            self.fd = -1
+
+    def discard(self) -> None:
+        """Close without writing the index files (the segment is being replaced by a cleaned one)."""
+        if self.fd >= 0:
             os.close(self.fd)
             self.fd = -1
 

@@ -82,35 +82,17 @@ def keep_producing(bootstrap: str, stop: threading.Event) -> int:
 
 
 def run(bootstrap: str, groups: list[str], interval: float, ticks: int) -> dict[str, Any]:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
+    from tests.workbench.app_harness import AppHarness
     from tests.workbench.stall import StallProbe
     from workbench import settings as S
-    from workbench.local_broker import LocalBroker
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import SecretStore, Store
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    if os.environ.get("WB_BENCH_SLOW_CALLBACKS"):  # name the GUI-thread callbacks that take over 20 ms
-        import logging
-
-        logging.basicConfig(level=logging.WARNING)
-        loop.set_debug(True)
-        loop.slow_callback_duration = 0.02
-    home = Path(tempfile.mkdtemp(prefix="wb-bench-lag-"))
-    store = Store(home / "wb.db", SecretStore())
-    store.set(S.LAG_SAMPLE_INTERVAL, interval)
-    for g in groups:
-        store.set_pinned("bench", g, True)
-    window = MainWindow(store, LocalBroker(home / "local"))
-    window.resize(1360, 820)
-    window.show()
+    def pin(store: Any) -> None:
+        for g in groups:
+            store.set_pinned("bench", g, True)
+    harness = AppHarness(Path(tempfile.mkdtemp(prefix="wb-bench-lag-")), theme=None, size=(1360, 820),
+                         settings={S.LAG_SAMPLE_INTERVAL: interval}, prepare=pin)
+    window = harness.window
     pane, ctl = window.groups_pane, window.groups_ctl
     figures: dict[str, Any] = {}
     durations: list[float] = []
@@ -161,19 +143,17 @@ def run(bootstrap: str, groups: list[str], interval: float, ticks: int) -> dict[
             pstats.Stats(prof).sort_stats("cumulative").print_stats(25)
         figures["probe ticks"] = probe.ticks
         stop.set()
-        await loop.run_in_executor(None, producer.join)
+        await asyncio.get_running_loop().run_in_executor(None, producer.join)
         figures["ticks"] = len(durations)
         figures["tick: lag of all groups + store (ms, median / max)"] = (
             round(statistics.median(durations) * 1000), round(max(durations) * 1000)) if durations else None
         figures["chart points of the selected group"] = len(pane.chart.points)
 
-    with loop:
-        loop.run_until_complete(measure())
-        window.shutdown()
-    with sqlite3.connect(store.path) as db:
+    with harness:
+        harness.run(measure())
+    with sqlite3.connect(harness.store.path) as db:
         figures["samples in the store"] = db.execute("select count(*) from lag_samples").fetchone()[0]
         figures["groups with samples"] = db.execute("select count(distinct group_id) from lag_samples").fetchone()[0]
-    store.close()
     return figures
 
 

@@ -31,24 +31,12 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 def run_pane(bootstrap: str, topic: str, messages: int, rate: int) -> dict[str, Any]:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
+    from tests.workbench.app_harness import AppHarness
     from tests.workbench.stall import StallProbe
-    from workbench.local_broker import LocalBroker
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import SecretStore, Store
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    home = Path(tempfile.mkdtemp(prefix="wb-bench-"))
-    store = Store(home / "wb.db", SecretStore())
-    window = MainWindow(store, LocalBroker(home / "local"))
-    window.show()
+    harness = AppHarness(Path(tempfile.mkdtemp(prefix="wb-bench-")), theme=None)
+    window = harness.window
     pane = window.produce_pane
     figures: dict[str, Any] = {}
 
@@ -91,10 +79,8 @@ def run_pane(bootstrap: str, topic: str, messages: int, rate: int) -> dict[str, 
         figures["summary line"] = pane.summary.text()
         figures["peak RSS (MiB)"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
-    with loop:
-        loop.run_until_complete(measure())
-        window.shutdown()
-    store.close()
+    with harness:
+        harness.run(measure())
     return figures
 
 

@@ -50,30 +50,12 @@ def create_topics(bootstrap: str, count: int) -> float:
 
 
 def run_pane(bootstrap: str, expected: int) -> dict[str, Any]:
-    import qasync
-    from PySide6.QtWidgets import QApplication
-
+    from tests.workbench.app_harness import AppHarness
     from tests.workbench.stall import StallProbe
-    from workbench.local_broker import LocalBroker
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import SecretStore, Store
 
-    app = QApplication.instance() or QApplication(sys.argv)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    if os.environ.get("WB_BENCH_SLOW_CALLBACKS"):
-        import logging
-
-        logging.basicConfig(level=logging.WARNING)
-        loop.set_debug(True)
-        loop.slow_callback_duration = 0.02
-    home = Path(tempfile.mkdtemp(prefix="wb-bench-"))
-    store = Store(home / "wb.db", SecretStore())
-    window = MainWindow(store, LocalBroker(home / "local"))
-    window.show()
+    harness = AppHarness(Path(tempfile.mkdtemp(prefix="wb-bench-")), theme=None)
+    window = harness.window
     pane = window.topics_pane
     figures: dict[str, Any] = {}
 
@@ -122,10 +104,8 @@ def run_pane(bootstrap: str, expected: int) -> dict[str, Any]:
         top = pane.proxy.index(0, 1).data()
         figures["largest partition count"] = top
 
-    with loop:
-        loop.run_until_complete(measure())
-        window.shutdown()
-    store.close()
+    with harness:
+        harness.run(measure())
     return figures
 
 

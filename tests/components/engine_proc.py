@@ -7,7 +7,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -23,11 +23,13 @@ class EngineProcess:
     name = "engine"
     zookeeper = None
 
-    def __init__(self, data_dir: Path, overrides: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, overrides: dict[str, str] | None = None,
+                 preexec: Callable[[], None] = die_with_parent) -> None:
         self.data_dir = data_dir
         self.port = free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.overrides = overrides or {}
+        self.preexec = preexec  # runs in the child before exec (die_with_parent, or that plus resource limits)
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
         self.proc: subprocess.Popen[bytes] | None = None
         self.startup_seconds = 0.0
@@ -47,7 +49,7 @@ class EngineProcess:
         started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-                                         preexec_fn=die_with_parent)
+                                         preexec_fn=self.preexec)
         deadline = started + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

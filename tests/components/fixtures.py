@@ -9,14 +9,15 @@ import pytest
 from tests.components.engine_proc import engine, engine_factory, shared_engine
 from tests.components.kafka_server import kafka_kraft, kafka_zk
 from tests.components.kafka_tools import kafka_cli
+from tests.components.registry_server import registry, registry_factory
 from tests.components.report import pytest_terminal_summary
 from tests.components.secured import pki, secured_cluster, secured_engine, secured_kafka
 from tests.components.tansu_server import tansu
 from tests.components.zk_server import zookeeper
 
 __all__ = ["any_cluster", "engine", "engine_factory", "kafka_cli", "kafka_kraft", "kafka_zk", "pki",
-           "pytest_terminal_summary", "secured_cluster", "secured_engine", "secured_kafka", "shared_engine", "tansu",
-           "zookeeper"]
+           "pytest_terminal_summary", "registry", "registry_factory", "secured_cluster", "secured_engine",
+           "secured_kafka", "shared_engine", "tansu", "zookeeper"]
 
 CLUSTERS = ("engine", "kafka_zk", "kafka_kraft", "tansu")
 

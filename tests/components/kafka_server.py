@@ -64,14 +64,15 @@ def _java(libs: Path, workdir: Path, jvm: list[str]) -> list[str]:
     return ["java", *jvm, *log_config_flags(workdir, "INFO"), f"-Dkafka.logs.dir={workdir}", "-cp", f"{libs}/*"]
 
 
-def start_kafka_zk(workdir: Path, zk: ZooKeeper, jvm: list[str] = TEST_JVM) -> KafkaBroker:
+def start_kafka_zk(workdir: Path, zk: ZooKeeper, jvm: list[str] = TEST_JVM,
+                   extra: dict[str, str] | None = None) -> KafkaBroker:
     libs = kafka_libs(ZK_MODE_VERSION)
     port = free_port()
     bootstrap = f"127.0.0.1:{port}"
     cfg = workdir / "server.properties"
     cfg.write_text(_props({"broker.id": "1", "listeners": f"PLAINTEXT://{bootstrap}",
                            "advertised.listeners": f"PLAINTEXT://{bootstrap}", "log.dirs": str(workdir / "logs"),
-                           "zookeeper.connect": zk.connect, **COMMON}))
+                           "zookeeper.connect": zk.connect, **COMMON, **(extra or {})}))
     proc = ManagedProcess("kafka-3.9-zk", [*_java(libs, workdir, jvm), "kafka.Kafka", str(cfg)],
                           workdir / "kafka.out")
     proc.start(lambda: broker_ready(bootstrap), timeout=120)

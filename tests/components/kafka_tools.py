@@ -26,6 +26,7 @@ MAIN_CLASSES = {
     "kafka-consumer-perf-test": "org.apache.kafka.tools.ConsumerPerformance",
     "kafka-storage": "kafka.tools.StorageTool",
     "kafka-acls": "org.apache.kafka.tools.AclCommand",
+    "kafka-transactions": "org.apache.kafka.tools.TransactionsCommand",
 }
 JVM_FLAGS = ["-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xshare:auto", "-Xms32m", "-Xmx256m",
              "-Djava.awt.headless=true"]
@@ -69,6 +70,16 @@ def kafka_libs(version: str) -> Path:
         pytest.skip("component missing: java (Apache Kafka needs Java 17)")
     if not (libs.is_dir() and any(libs.glob(f"kafka_2.13-{version}.jar"))):
         pytest.skip(f"component missing: Apache Kafka {version} jars in {libs} "
+                    "(sh packaging/setup.sh test fetches them)")
+    return libs
+
+
+def kafka_streams_libs(version: str = "3.9.1") -> Path:
+    libs = kafka_cache() / f"kafka-streams-{version}" / "libs"
+    if not shutil.which("javac"):
+        pytest.skip("component missing: javac (a JDK 17)")
+    if not any(libs.glob(f"kafka-streams-{version}.jar")):
+        pytest.skip(f"component missing: Kafka Streams {version} jars in {libs} "
                     "(sh packaging/setup.sh test fetches them)")
     return libs
 

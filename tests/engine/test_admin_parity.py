@@ -22,6 +22,8 @@ from confluent_kafka.admin import (
     ResourceType,
 )
 
+from tests.components.process import wait_until
+
 COMPARED_CONFIGS = ("cleanup.policy", "retention.ms", "retention.bytes", "segment.bytes", "max.message.bytes",
                     "message.timestamp.type", "min.insync.replicas")
 # Kafka 4 in KRaft mode sets a cluster-wide min.insync.replicas at format time (for eligible leader
@@ -54,12 +56,11 @@ def run_sequence(bootstrap: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     topic, group = "parity", "parity-group"
     admin.create_topics([NewTopic(topic, 3, 1, config={"retention.ms": "3600000"})])[topic].result(timeout=30)
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
+
+    def ready() -> bool:
         t = admin.list_topics(topic, timeout=10).topics.get(topic)
-        if t is not None and t.error is None and len(t.partitions) == 3:
-            break
-        time.sleep(0.1)
+        return t is not None and t.error is None and len(t.partitions) == 3
+    wait_until(ready, 30, f"the metadata of {topic} with 3 partitions")
     producer = Producer({"bootstrap.servers": bootstrap})
     for i in range(30):
         producer.produce(topic, key=str(i).encode(), value=b"v" * i, partition=i % 3, timestamp=1_700_000_000_000 + i)

@@ -76,7 +76,7 @@ def test_broker_api_versions_and_log_dirs(kafka_cli: Any, engine: Any) -> None:
     out = cli(kafka_cli, "kafka-broker-api-versions", engine)
     assert f"{engine.bootstrap} (id: 1 rack: null" in out
     assert re.search(r"Produce\(0\): 0 to 11 \[usable: \d+\]", out), out
-    assert re.search(r"Fetch\(1\): 4 to 12 \[usable: \d+\]", out), out
+    assert re.search(r"Fetch\(1\): 0 to 17 \[usable: 17\]", out), out
     cli(kafka_cli, "kafka-topics", engine, "--create", "--topic", "cli-dirs", "--partitions", "2")
     out = cli(kafka_cli, "kafka-log-dirs", engine, "--describe", "--topic-list", "cli-dirs")
     assert '"partition":"cli-dirs-0"' in out and '"partition":"cli-dirs-1"' in out

@@ -1,4 +1,5 @@
-"""The routing table is the single source of ApiVersions, and every advertised version can be decoded."""
+"""The routing table is the single source of ApiVersions, every advertised version can be decoded, and the
+ranges are Kafka 3.9's."""
 
 from __future__ import annotations
 
@@ -7,30 +8,70 @@ import struct
 from typing import Any
 
 import pytest
-from kio.index import load_request_schema, load_response_schema
 
-from engine.api.routes import ROUTES, api_version_list
-from engine.protocol.codec import encode_response
+from engine.api.context import CloseConnection
+from engine.api.routes import ROUTES
+from engine.protocol.codec import encode_response, request_class, response_class
+from engine.server import KafkaServer
 
-# Produce v0-2 use the pre-2017 message format; they are advertised (librdkafka < 2.11 needs
-# min 0) but their requests close the connection, as no current client sends them.
-ADVERTISED_NOT_DECODED = {(0, 0), (0, 1), (0, 2), (11, 0), (11, 1)}
+# ApiVersions of Apache Kafka 3.9.1 (ZooKeeper mode), read from a running broker: every API the engine
+# implements must take the same versions.
+KAFKA_3_9 = {0: (0, 11), 1: (0, 17), 2: (0, 9), 3: (0, 12), 8: (0, 9), 9: (0, 9), 10: (0, 6), 11: (0, 9),
+             12: (0, 4), 13: (0, 5), 14: (0, 5), 15: (0, 5), 16: (0, 5), 17: (0, 1), 18: (0, 4), 19: (0, 7),
+             20: (0, 6), 21: (0, 2), 22: (0, 5), 23: (0, 4), 24: (0, 5), 25: (0, 4), 26: (0, 4), 28: (0, 4),
+             32: (0, 4), 33: (0, 2), 35: (0, 4), 36: (0, 2), 37: (0, 3), 42: (0, 2), 44: (0, 1), 47: (0, 0),
+             60: (0, 1), 61: (0, 0), 65: (0, 0), 66: (0, 1)}
 
 
-def test_api_versions_is_derived_from_the_table() -> None:
-    assert api_version_list() == sorted(
-        ({"api_key": r.api_key, "min_version": r.min_version, "max_version": r.max_version} for r in ROUTES),
-        key=lambda d: d["api_key"])
-    assert len({r.api_key for r in ROUTES}) == len(ROUTES)
+def advertised() -> dict[int, tuple[int, int]]:
+    """What ApiVersions v0 answers (the bytes the server would send), parsed by hand: api key -> (min, max)."""
+    frame = struct.pack(">hhih", 18, 0, 1, 4) + b"test"
+    chunks = asyncio.run(KafkaServer(None).dispatch(frame, "test"))  # type: ignore[arg-type]
+    payload = b"".join(chunks or [])
+    cid, error, count = struct.unpack_from(">ihi", payload, 0)
+    assert (cid, error) == (1, 0)
+    keys = [struct.unpack_from(">hhh", payload, 10 + 6 * i) for i in range(count)]
+    return {k: (lo, hi) for k, lo, hi in keys}
+
+
+def test_api_versions_answer_is_what_the_dispatcher_accepts() -> None:
+    """Every API key and version outside the ApiVersions answer is refused before any handler runs, and every
+    key in it is routed: checked against the dispatcher's behaviour, not against the table the answer is built from."""
+    answer = advertised()
+    assert answer, "ApiVersions advertised nothing"
+    server = KafkaServer(None)  # type: ignore[arg-type]
+
+    def refusal(api_key: int, version: int) -> str:
+        frame = struct.pack(">hhih", api_key, version, 7, 4) + b"test"
+        with pytest.raises(CloseConnection) as caught:
+            asyncio.run(server.dispatch(frame, "test"))
+        return str(caught.value)
+
+    for api_key in range(100):
+        if api_key not in answer:
+            assert refusal(api_key, 0) == f"unknown api key {api_key}"
+            continue
+        low, high = answer[api_key]
+        if api_key == 18:
+            continue  # ApiVersions answers an unsupported version with error 35 (test_bad_input.py)
+        assert refusal(api_key, high + 1).startswith(f"unsupported version {high + 1} of ")
+        if low > 0:
+            assert refusal(api_key, low - 1).startswith(f"unsupported version {low - 1} of ")
+        # inside the range the header passes and the (empty) body is what fails: the version was accepted
+        assert not refusal(api_key, high).startswith("unsupported version")
 
 
 @pytest.mark.parametrize("route", ROUTES, ids=lambda r: r.name)
 def test_every_advertised_version_has_schemas(route: Any) -> None:
     for v in range(route.min_version, route.max_version + 1):
-        if (route.api_key, v) in ADVERTISED_NOT_DECODED:
-            continue
-        assert load_request_schema(route.api_key, v) is not None
-        assert load_response_schema(route.api_key, v) is not None
+        assert request_class(route.api_key, v).__version__ == v  # type: ignore[attr-defined]
+        assert response_class(route.api_key, v).__version__ == v  # type: ignore[attr-defined]
+
+
+def test_every_version_kafka_3_9_accepts() -> None:
+    """The ApiVersions answer, for every API the engine implements, is Kafka 3.9's range."""
+    answer = advertised()
+    assert answer == {k: KAFKA_3_9[k] for k in answer}
 
 
 def test_produce_and_join_group_advertised_from_zero() -> None:

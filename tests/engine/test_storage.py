@@ -154,7 +154,7 @@ def test_xerial_snappy_is_decoded() -> None:
 
     import cramjam
 
-    from engine.storage.records import SNAPPY, XERIAL_MAGIC, decompress
+    from engine.storage.compression import SNAPPY, XERIAL_MAGIC, decompress
 
     raw = b"hello xerial " * 100
     block = bytes(cramjam.snappy.compress_raw(raw))
@@ -197,6 +197,7 @@ def test_corrupt_index_is_rebuilt(tmp_path: Path) -> None:
     for _ in range(20):
         log.append(batch(5, size=100), leader_epoch=0, now_ms=T0)
     log.close()
+    log.mark_clean()
     first_index = tmp_path / "t-0" / f"{0:020d}.index"
     first_index.write_bytes(b"\x07" * 13)
     log = open_log(tmp_path / "t-0", segment_bytes=3000, index_interval_bytes=200)

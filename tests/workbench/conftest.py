@@ -12,11 +12,19 @@ import pytest
 import qasync
 from pytestqt.qtbot import QtBot
 
+from workbench import local_broker
 from workbench.local_broker import LocalBroker
 from workbench.main_window import MainWindow
 from workbench.services.connection import ConnectionSpec
 from workbench.services.threads import EXECUTOR
 from workbench.store import HOME_ENV, SecretStore, Store
+
+
+@pytest.fixture(autouse=True)
+def _no_default_local_port(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never take port 9092 (the installed app, or another suite, may use it): the Local broker of a test
+    starts on a free port unless the test chooses the first-start port itself."""
+    monkeypatch.setattr(local_broker, "DEFAULT_PORT", 0)
 
 
 @pytest.fixture

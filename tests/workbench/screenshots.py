@@ -1,7 +1,7 @@
 """Screenshots of every pane, for looking at (not committed): the real app on the Local broker with sample data,
 plus Apache Kafka 3.9 with its ZooKeeper for the ZooKeeper pane.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.workbench.screenshots [OUT_DIR]
+    .venv/bin/python -m tests.workbench.screenshots [OUT_DIR]                    (offscreen)
     xvfb-run -a .venv/bin/python -m tests.workbench.screenshots [OUT_DIR]     (real X server)
 
 Writes local.png, topics.png, topic-configs.png, brokers.png, brokers-api.png, zookeeper-broker.png,
@@ -11,59 +11,30 @@ zookeeper-state.png, zookeeper-none.png, topics-dark.png, unreachable.png and pr
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-async def until(cond: Callable[[], Any], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout} s for {what}")
-        await asyncio.sleep(0.05)
+from tests.workbench.app_harness import AppHarness, until
 
 
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "screenshots").resolve()
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="wb-shots-"))
-    os.environ["KAFKA_WORKBENCH_HOME"] = str(home)
+    harness = AppHarness(home, size=(1360, 820))
 
-    import qasync
-    from PySide6.QtWidgets import QApplication, QWidget
-
-    from workbench import settings as S
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
     from workbench.services.threads import EXECUTOR
-    from workbench.store import Store
     from workbench.ui.profile_dialog import ProfileDialog
-    from workbench.ui.theme import apply_theme
 
-    app = QApplication(sys.argv)
-    store = Store()
-    store.set(S.SAMPLE_DATA_OFFERED, True)  # the script loads it itself, without the question box
-    apply_theme(app, "light")
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    window = MainWindow(store)
-    window.resize(1360, 820)
-    window.show()
+    app, store, window, loop = harness.app, harness.store, harness.window, harness.loop
     kafka: Any = None
 
-    def shot(name: str, widget: QWidget | None = None) -> None:
+    def shot(name: str, widget: Any = None) -> None:
         app.processEvents()
-        path = out / f"{name}.png"
-        (widget or window).grab().save(str(path))
-        print(f"wrote {path}", flush=True)
+        harness.shot(out, name, widget)
 
     async def settle(seconds: float = 0.3) -> None:
         await asyncio.sleep(seconds)
@@ -108,7 +79,6 @@ def main() -> int:
         shot("zookeeper-none")
 
         try:
-            sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
             from tests.components.kafka_server import start_kafka_zk
             from tests.components.zk_server import start_zookeeper
 
@@ -183,10 +153,9 @@ def main() -> int:
         dialog.close()
 
     try:
-        with loop:
-            loop.run_until_complete(run())
+        with harness:
+            harness.run(run())
     finally:
-        window.shutdown()
         if kafka is not None:
             kafka.close()
     return 0

@@ -1,7 +1,7 @@
 """Screenshots of the consumer-groups pane, for looking at (not committed): the real app on a bundled engine with a few
 groups (one with a live member), a reset plan, the history after applying it, an undo plan and the lag chart.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.workbench.screenshots_groups [OUT_DIR]
+    .venv/bin/python -m tests.workbench.screenshots_groups [OUT_DIR]             (offscreen)
     xvfb-run -a .venv/bin/python -m tests.workbench.screenshots_groups [OUT_DIR]
 
 Writes groups-list.png, group-members.png, plan-preview.png, plan-refused.png, history.png, undo-plan.png and
@@ -11,45 +11,26 @@ lag-chart.png (default OUT_DIR: /tmp/shots-groups).
 from __future__ import annotations
 
 import asyncio
-import os
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-async def until(cond: Callable[[], Any], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout} s for {what}")
-        await asyncio.sleep(0.05)
+from tests.workbench.app_harness import AppHarness, until
 
 
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots-groups").resolve()
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="wb-shots-groups-"))
-    os.environ["KAFKA_WORKBENCH_HOME"] = str(home)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-    import qasync
-    from PySide6.QtWidgets import QApplication, QWidget
 
     from tests.components.engine_proc import EngineProcess
     from tests.engine.test_groups_clients import GROUP_OVERRIDES, MemberProcess
     from tests.workbench.groups_setup import commit, create_topics, produce
     from workbench import settings as S
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
     from workbench.services.reset_plan import Scope, Strategy
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import Store
-    from workbench.ui.theme import apply_theme
 
     eng = EngineProcess(home / "engine", dict(GROUP_OVERRIDES))
     eng.start()
@@ -68,23 +49,13 @@ def main() -> int:
     commit(bs, "audit-archiver", {("audit", 0): (12, "")})
     member = MemberProcess("confluent", bs, "payments", "shipping")
 
-    app = QApplication(sys.argv)
-    apply_theme(app, "light")
-    store = Store()
-    store.set(S.LAG_SAMPLE_INTERVAL, 0.5)
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    window = MainWindow(store)
-    window.resize(1440, 860)
-    window.show()
+    harness = AppHarness(home, size=(1440, 860), settings={S.LAG_SAMPLE_INTERVAL: 0.5})
+    app, store, window = harness.app, harness.store, harness.window
     pane = window.groups_pane
 
-    def shot(name: str, widget: QWidget | None = None) -> None:
+    def shot(name: str, widget: Any = None) -> None:
         app.processEvents()
-        path = out / f"{name}.png"
-        (widget or window).grab().save(str(path))
-        print(f"wrote {path}", flush=True)
+        harness.shot(out, name, widget)
 
     async def settle(seconds: float = 0.4) -> None:
         await asyncio.sleep(seconds)
@@ -148,10 +119,9 @@ def main() -> int:
         shot("lag-chart")
 
     try:
-        with loop:
-            loop.run_until_complete(run())
+        with harness:
+            harness.run(run())
     finally:
-        window.shutdown()
         member.terminate()
         member.close()
         eng.close()

@@ -1,6 +1,6 @@
 """Screenshots of the messages pane, for looking at (not committed): the real window on an engine.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.workbench.screenshots_messages [OUT_DIR]
+    .venv/bin/python -m tests.workbench.screenshots_messages [OUT_DIR]
 
 Writes messages-results.png (a keyed search with results and one message open), messages-running.png
 (a live scan in progress), messages-problem.png (a bad regex), messages-large.png (a 20 MB message open)
@@ -11,23 +11,12 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-async def until(cond: Callable[[], Any], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout} s for {what}")
-        await asyncio.sleep(0.05)
+from tests.workbench.app_harness import AppHarness, until
 
 
 def fill(bootstrap: str) -> None:
@@ -57,44 +46,24 @@ def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots-messages").resolve()
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="wb-shots-"))
-    os.environ["KAFKA_WORKBENCH_HOME"] = str(home)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-    import qasync
-    from PySide6.QtWidgets import QApplication, QWidget
 
     from tests.components.engine_proc import EngineProcess
-    from workbench import settings as S
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import Store
-    from workbench.ui.theme import apply_theme
 
     (home / "engine").mkdir(parents=True)
     engine = EngineProcess(home / "engine" / "data", {"message.max.bytes": str(64 * 1024 * 1024)})
     engine.start()
     fill(engine.bootstrap)
 
-    app = QApplication(sys.argv)
-    store = Store()
-    store.set(S.SAMPLE_DATA_OFFERED, True)
-    apply_theme(app, "light")
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    window = MainWindow(store)
-    window.resize(1400, 900)
-    window.show()
+    harness = AppHarness(home, size=(1400, 900))
+    window = harness.window
     pane = window.messages_pane
     form = pane.form
     shown: list[str] = []
     pane.shown.connect(shown.append)
 
-    def shot(name: str, widget: QWidget | None = None) -> None:
-        path = out / f"{name}.png"
-        (widget or window).grab().save(str(path))
-        print(f"wrote {path}", flush=True)
+    def shot(name: str, widget: Any = None) -> None:
+        harness.shot(out, name, widget)
 
     async def scan_and_wait() -> None:
         shown.clear()
@@ -147,10 +116,9 @@ def main() -> int:
         shot("messages-dark")
 
     try:
-        with loop:
-            loop.run_until_complete(run())
+        with harness:
+            harness.run(run())
     finally:
-        window.shutdown()
         engine.stop()
     return 0
 

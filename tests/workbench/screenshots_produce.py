@@ -1,6 +1,6 @@
 """Screenshots of the produce pane, for looking at (not committed): the real window on an engine.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python -m tests.workbench.screenshots_produce [OUT_DIR]
+    .venv/bin/python -m tests.workbench.screenshots_produce [OUT_DIR]
     xvfb-run -a .venv/bin/python -m tests.workbench.screenshots_produce [OUT_DIR]     (real X server)
 
 Writes produce-results.png (a run with delivery results), produce-running.png (a paced run in progress),
@@ -12,46 +12,26 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import random
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-
-
-async def until(cond: Callable[[], Any], timeout: float = 60, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not cond():
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"waited {timeout} s for {what}")
-        await asyncio.sleep(0.05)
+from tests.workbench.app_harness import AppHarness, until
 
 
 def main() -> int:
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "/tmp/shots-produce").resolve()
     out.mkdir(parents=True, exist_ok=True)
     home = Path(tempfile.mkdtemp(prefix="wb-shots-"))
-    os.environ["KAFKA_WORKBENCH_HOME"] = str(home)
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-
-    import qasync
-    from PySide6.QtWidgets import QApplication, QWidget
 
     from tests.components.engine_proc import EngineProcess
     from tests.workbench.produce_support import create_topic
-    from workbench import settings as S
-    from workbench.main_window import MainWindow
     from workbench.services.connection import ConnectionSpec
     from workbench.services.record import Record
     from workbench.services.record_file import RecordWriter
-    from workbench.services.threads import EXECUTOR
-    from workbench.store import Store
-    from workbench.ui.theme import apply_theme
 
     (home / "engine").mkdir(parents=True)
     engine = EngineProcess(home / "engine" / "data")
@@ -60,24 +40,13 @@ def main() -> int:
     create_topic(engine.bootstrap, "payments", 3, {"max.message.bytes": "3000"})
     create_topic(engine.bootstrap, "audit", 1, {"message.timestamp.type": "LogAppendTime"})
 
-    app = QApplication(sys.argv)
-    store = Store()
-    store.set(S.SAMPLE_DATA_OFFERED, True)
-    apply_theme(app, "light")
-    loop = qasync.QEventLoop(app)
-    loop.set_default_executor(EXECUTOR)
-    asyncio.set_event_loop(loop)
-    window = MainWindow(store)
-    window.resize(1360, 860)
-    window.show()
+    harness = AppHarness(home, size=(1360, 860))
+    store, window = harness.store, harness.window
     pane = window.produce_pane
     form = pane.form
 
-    def shot(name: str, widget: QWidget | None = None) -> None:
-        # no app.processEvents() here: inside a coroutine it would run other tasks' steps re-entrantly
-        path = out / f"{name}.png"
-        (widget or window).grab().save(str(path))
-        print(f"wrote {path}", flush=True)
+    def shot(name: str, widget: Any = None) -> None:
+        harness.shot(out, name, widget)
 
     async def settle(seconds: float = 0.3) -> None:
         await asyncio.sleep(seconds)
@@ -171,10 +140,9 @@ def main() -> int:
         shot("produce-read-only")
 
     try:
-        with loop:
-            loop.run_until_complete(run())
+        with harness:
+            harness.run(run())
     finally:
-        window.shutdown()
         engine.close()
     return 0
 

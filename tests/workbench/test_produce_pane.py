@@ -323,7 +323,10 @@ def test_jsonl_file_round_trips_byte_exact(qtbot: QtBot, window: MainWindow, clu
     # the file's partition and CreateTime are kept; offsets follow the file's order within each partition
     assert [(r.partition, r.offset, r.timestamp, r.timestamp_type, r.key, r.value, r.headers) for r in back] == \
         sorted((o.partition, o.offset, o.timestamp, o.timestamp_type, o.key, o.value, o.headers) for o in originals)
-    assert set(batch_codecs(cluster.bootstrap, topic, 0)) == {"lz4"}
+    # lz4 as asked; librdkafka sends a batch uncompressed when compressing would not make it smaller, which for these
+    # short binary values depends on how the records happened to be batched
+    codecs = batch_codecs(cluster.bootstrap, topic, 0)
+    assert "lz4" in codecs and set(codecs) <= {"lz4", "none"}, codecs
 
 
 def test_bad_file_line_is_named_and_nothing_is_produced(qtbot: QtBot, window: MainWindow, engine_mod: Any,

@@ -11,9 +11,11 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import keyring
 import pytest
 from confluent_kafka import KafkaError, KafkaException
 
+from tests.keyrings import MemoryKeyring
 from workbench import settings as S
 from workbench.errors import WorkbenchError, describe
 from workbench.local_broker import LocalBroker
@@ -109,6 +111,8 @@ def test_health_verdicts_worst_first() -> None:
 # -- store and settings -----------------------------------------------------------------------
 
 def test_store_keeps_profiles_and_keeps_secrets_out_of_the_database(tmp_path: Path) -> None:
+    backend = keyring.get_keyring()
+    assert isinstance(backend, MemoryKeyring), "tests must never reach the real OS keyring"
     secrets = SecretStore()
     store = Store(tmp_path / "wb.db", secrets)
     spec = ConnectionSpec(name="prod", bootstrap="k1:9093,k2:9093", sasl_mechanism="SCRAM-SHA-512",
@@ -118,8 +122,7 @@ def test_store_keeps_profiles_and_keeps_secrets_out_of_the_database(tmp_path: Pa
     assert store.profile_names() == ["prod"]
     assert store.load_profile("prod") == spec
     assert b"s3cret" not in (tmp_path / "wb.db").read_bytes()
-    if not secrets.available:
-        assert "kept in memory for this session only" in secrets.fallback_message
+    assert secrets.available and backend.items[("kafka-workbench", "prod/sasl_password")] == "s3cret"
     conf = client_config(spec, 5)
     assert (conf["security.protocol"], conf["sasl.mechanism"], conf["client.rack"]) == \
         ("SASL_SSL", "SCRAM-SHA-512", "r1")
@@ -127,6 +130,7 @@ def test_store_keeps_profiles_and_keeps_secrets_out_of_the_database(tmp_path: Pa
         store.save_profile(ConnectionSpec(name="Local", bootstrap="x:1"))
     store.delete_profile("prod")
     assert store.profile_names() == []
+    assert not any(account.startswith("prod/") for _service, account in backend.items)
     assert store.get(S.REQUEST_TIMEOUT) == 10.0
     store.set(S.REQUEST_TIMEOUT, 3.5)
     assert Store(tmp_path / "wb.db", secrets).get(S.REQUEST_TIMEOUT) == 3.5

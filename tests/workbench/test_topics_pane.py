@@ -3,6 +3,9 @@ delete with typed confirmation; read-only profiles disable every change; qtmodel
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
+import threading
 import uuid
 from typing import Any
 
@@ -14,6 +17,7 @@ from pytestqt.qtbot import QtBot
 from tests.workbench.conftest import spec_for
 from workbench.main_window import MainWindow
 from workbench.panes.topics import TopicsPane
+from workbench.services.admin import AdminService
 from workbench.ui.widgets import TypedConfirmDialog
 
 pytestmark = pytest.mark.slow
@@ -158,3 +162,43 @@ def test_topic_models_pass_qtmodeltester(qtmodeltester: Any, qtbot: QtBot, windo
     qtmodeltester.check(pane.proxy)
     qtmodeltester.check(pane.partition_model)
     qtmodeltester.check(pane.config_model)
+
+
+class HeldResults(concurrent.futures.ThreadPoolExecutor):
+    """Runs each call at once but hands its result back only when `release` is set: a metadata request that was
+    answered before a change and is still in flight after it."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=2)
+        self.answered = threading.Event()  # a call has run (its result is held)
+        self.release = threading.Event()
+
+    def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> concurrent.futures.Future[Any]:
+        def held() -> Any:
+            result = fn(*args, **kwargs)
+            self.answered.set()
+            assert self.release.wait(30), "the test never released the held result"
+            return result
+        return super().submit(held)
+
+
+def test_a_listing_after_a_change_never_joins_metadata_read_before_it(engine: Any) -> None:
+    """The race behind test_topics_pane_round_trip[tansu]'s one failure: another pane's metadata request (the brokers
+    pane reads the same all-topics metadata) was in flight when a topic was created; the topics pane's refresh joined
+    it and showed the list from before the creation, so the new topic never got selected."""
+    async def run() -> None:
+        held = HeldResults()
+        admin = AdminService(spec_for(engine), 15, executor=held)
+        topic = f"race-{uuid.uuid4().hex[:8]}"
+        try:
+            earlier = asyncio.ensure_future(admin.cluster())  # reads all-topics metadata: answered, held back
+            assert await asyncio.to_thread(held.answered.wait, 30)
+            await admin.create_topic(topic, 1, 1)
+            listing = asyncio.ensure_future(admin.list_topics())
+            held.release.set()
+            await earlier
+            assert topic in [t.name for t in await listing]
+        finally:
+            held.release.set()
+            held.shutdown(wait=True)
+    asyncio.run(run())

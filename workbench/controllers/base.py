@@ -78,5 +78,8 @@ class Controller(QObject):
         """A refresh failed (call it from the refresh's error path): a transport problem keeps it being retried."""
         self.failing = problem.kind in TRANSPORT_KINDS
 
+    async def stop(self) -> None:
+        """The window has closed (and is hidden): stop, awaited, what takes time to stop (the Local broker)."""
+
     def shutdown(self) -> None:
-        """The window is closing: stop anything that would outlive it."""
+        """The window is closing: stop anything that would outlive it, at once (without an event loop)."""

@@ -46,7 +46,7 @@ class LocalController(Controller):
         pane.set_secured(local.secured)
         pane.sample_data_requested.connect(self.load_sample_data)
         pane.set_keep_running(store.get(S.KEEP_LOCAL_RUNNING))
-        pane.show_bootstrap(local.bootstrap if local.port else "(chosen at start)", str(local.data_dir))
+        pane.show_bootstrap(local.bootstrap if local.port else "", str(local.data_dir))
         self.timer = QTimer(self)
         self.timer.setInterval(POLL_MS)
         self.timer.timeout.connect(self._poll)
@@ -101,6 +101,7 @@ class LocalController(Controller):
                           "headers, and a consumer group that lags) so every pane has something to show?",
                           QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, self.window)
         box.setObjectName("sample-data-offer")
+        box.setDefaultButton(QMessageBox.StandardButton.Yes)
         box.accepted.connect(self.load_sample_data)
         self.sample_offer = box
         box.open()
@@ -116,6 +117,11 @@ class LocalController(Controller):
             self.data_changed.emit()
         self.tasks.run("loading sample data", load_sample_data(admin), done, key="sample",
                        on_error=lambda p: self.pane.show_sample_result(p.sentence))
+
+    async def stop(self) -> None:
+        self.timer.stop()
+        if not self.store.get(S.KEEP_LOCAL_RUNNING):
+            await self.local.stop()
 
     def shutdown(self) -> None:
         self.timer.stop()

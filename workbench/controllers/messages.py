@@ -20,13 +20,15 @@ from workbench.controllers.base import Controller, StatusLine
 from workbench.errors import Problem, WorkbenchError
 from workbench.panes.messages import MessagesPane
 from workbench.services import processes
-from workbench.services.decoders import detail_text
+from workbench.services.decoders import SCHEMA, detail_text, schema_detail
 from workbench.services.export import ExportChoice, write_records
 from workbench.services.record import Record
 from workbench.services.record_file import to_line
+from workbench.services.registry import RegistrySettings
 from workbench.services.result_store import IndexEntries, ResultSet
 from workbench.services.scan import WORKERS, Progress, RunningScan, ScanService
 from workbench.services.scan_request import ScanRequest
+from workbench.services.schema_codec import SchemaDecoder
 from workbench.services.threads import EXECUTOR
 from workbench.session import Session
 from workbench.ui.tasks import TaskRunner
@@ -39,9 +41,11 @@ async def off_thread(fn: Callable[..., R], *args: Any) -> R:
     return await asyncio.get_running_loop().run_in_executor(EXECUTOR, fn, *args)
 
 
-async def decode_off_gui(data: bytes | None, decoder: str) -> tuple[str, str]:
+async def decode_off_gui(data: bytes | None, decoder: str, schemas: SchemaDecoder | None = None) -> tuple[str, str]:
     """The detail view's text. JSON of more than PROCESS_JSON_BYTES is parsed in a worker process: json.loads is
     one C call that holds the GIL throughout (~0.3 s for 20 MB), which in a thread would stall the window."""
+    if decoder == SCHEMA:
+        return await off_thread(schema_detail, data, schemas)
     if decoder == "json" and data is not None and len(data) > PROCESS_JSON_BYTES:
         return await processes.off_process(detail_text, data, decoder)
     return await off_thread(detail_text, data, decoder)
@@ -71,6 +75,9 @@ class MessagesController(Controller):
         self.results: ResultSet | None = None
         self.running: RunningScan | None = None
         self.record: Record | None = None
+        self.schemas: SchemaDecoder | None = None
+        self.registry: RegistrySettings | None = None
+        pane.model.schemas_wanted.connect(self.fetch_schema)
         pane.scan_requested.connect(self.scan)
         pane.cancel_requested.connect(self.cancel)
         pane.export_requested.connect(self.export)
@@ -83,6 +90,13 @@ class MessagesController(Controller):
         self.cancel()
         self.pane.clear()
         self._set_results(None)
+        old, self.schemas = self.schemas, None
+        if old is not None:
+            EXECUTOR.submit(old.close)
+        self.registry = RegistrySettings.of(session.spec, session.admin.timeout) if session is not None else None
+        if self.registry is not None:
+            self.schemas = SchemaDecoder(self.registry)
+        self.pane.set_schemas(self.schemas)
         if session is not None:
             self.pane.set_read_only(session.read_only)
             self.pane_visible(self.pane.isVisible())
@@ -93,6 +107,18 @@ class MessagesController(Controller):
         if visible and self.session is not None:
             WORKERS.prime()
             processes.prime()
+
+    def fetch_schema(self, schema_id: int) -> None:
+        """A row on screen needs a schema: fetch it off the GUI thread, then redraw (a failure shows in the cells)."""
+        schemas = self.schemas
+        if schemas is None:
+            return
+
+        async def work() -> None:
+            await off_thread(schemas.prepare, schema_id)
+            if self.schemas is schemas:
+                self.pane.schemas_ready()
+        self.tasks.run(f"fetching schema id {schema_id}", work(), on_error=self.pane.show_problem)
 
     def _set_results(self, results: ResultSet | None) -> None:
         old, self.results = self.results, results
@@ -107,7 +133,7 @@ class MessagesController(Controller):
         if admin is None:
             self.pane.show_problem(Problem("input", "No connection is open: choose one in the toolbar."))
             return None
-        return ScanService(admin)
+        return ScanService(admin, self.registry)
 
     def scan(self, req: ScanRequest) -> None:
         service = self._service()
@@ -145,14 +171,15 @@ class MessagesController(Controller):
         if results is None or not 0 <= row < len(results):
             return
         key_decoder, value_decoder = self.pane.decoders
+        schemas = self.schemas
 
         async def work() -> None:
             record = await off_thread(results.record, row)
             self.record = record
             self.pane.show_record(record)
-            key = await decode_off_gui(record.key, key_decoder)
+            key = await decode_off_gui(record.key, key_decoder, schemas)
             self.pane.show_text("key", *key)
-            value = await decode_off_gui(record.value, value_decoder)
+            value = await decode_off_gui(record.value, value_decoder, schemas)
             self.pane.show_text("value", *value)
         self.tasks.run(f"opening message {row + 1}", work(), key="message", on_error=self.pane.show_problem)
 
@@ -161,9 +188,10 @@ class MessagesController(Controller):
         if record is None:
             return
         data = record.key if part == "key" else record.value
+        schemas = self.schemas
 
         async def work() -> None:
-            self.pane.show_text(part, *await decode_off_gui(data, decoder))
+            self.pane.show_text(part, *await decode_off_gui(data, decoder, schemas))
         self.tasks.run(f"decoding the {part}", work(), key=f"decode-{part}", on_error=self.pane.show_problem)
 
     def save(self, part: str, path: str) -> None:
@@ -195,12 +223,18 @@ class MessagesController(Controller):
                 self.pane.show_problem(Problem("input", "There are no results to export: read some first."))
                 return
             count = len(results)
+            schemas = self.schemas
+            if choice.add_decoded and schemas is None:
+                self.pane.show_problem(Problem("input", "Cannot add the decoded form: this connection's profile has "
+                                                        "no Schema Registry."))
+                return
 
             def done(n: int) -> None:
                 self.status.inform(f"Exported {n:,} messages to {choice.path}.")
                 self.pane.shown.emit("exported")
             def write() -> int:  # in (partition, offset) order, so two exports of the same data are identical
-                return write_records(choice, results.records(results.rows_by_partition_offset(count)))
+                return write_records(choice, results.records(results.rows_by_partition_offset(count)),
+                                     decoder=schemas)
             self.tasks.run(f"exporting {count:,} messages", off_thread(write), done, on_error=self.pane.show_problem)
             return
         if req is None:
@@ -234,5 +268,8 @@ class MessagesController(Controller):
     def shutdown(self) -> None:
         self.cancel()
         self._set_results(None)
+        if self.schemas is not None:
+            self.schemas.close()
+            self.schemas = None
         WORKERS.close()
         processes.shutdown()

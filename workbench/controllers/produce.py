@@ -19,6 +19,7 @@ from workbench.errors import Problem
 from workbench.panes.produce import ProducePane
 from workbench.services.produce import ProducerService
 from workbench.services.produce_run import ProduceRequest, ProduceRun, ProduceSummary
+from workbench.services.registry import RegistryService, RegistrySettings
 from workbench.session import Session
 from workbench.store import Store
 from workbench.ui.tasks import TaskRunner
@@ -55,6 +56,25 @@ class ProduceController(Controller):
             self.pane.clear_results()  # results belong to the connection they were produced on
         self.pane.set_connected(session is not None)
         self.pane.set_read_only(session is not None and session.read_only)
+        self.pane.set_subjects({})
+        self.refresh()
+
+    def refresh(self) -> None:
+        """The registry's subjects for the value schema choice (when the profile has a registry)."""
+        session = self.session
+        settings = RegistrySettings.of(session.spec, session.admin.timeout) if session is not None else None
+        if settings is None:
+            return
+        service = RegistryService(settings)
+
+        async def work() -> dict[str, tuple[int, ...]]:
+            try:
+                subjects, _level = await service.subjects()
+            finally:
+                service.close()
+            return {s.name: s.versions for s in subjects}
+        self.tasks.run("listing the registry's subjects", work(), self.pane.set_subjects, key="produce-subjects",
+                       on_error=self.pane.show_problem)
 
     # -- producing -------------------------------------------------------------------------------------------------
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import gc
-
 from PySide6.QtCore import QObject, Signal
 
 from workbench.controllers.base import Controller, StatusLine
@@ -30,8 +28,6 @@ class TopicsController(Controller):
         pane.configs_save_requested.connect(self.save_configs)
         pane.add_partitions_requested.connect(self.add_partitions)
         pane.delete_records_requested.connect(self.delete_records)
-        # a shown topic list is long-lived: keep full garbage collections (GUI pauses) away from it
-        pane.shown.connect(lambda what: gc.freeze() if what == "topics" else None)
 
     def on_connection(self, session: Session | None) -> None:
         self.pane.clear()

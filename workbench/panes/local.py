@@ -1,16 +1,33 @@
-"""The Local pane: the bundled broker's state, its log, start/stop/restart, keep-running, sample data, and whether
-it runs secured (with how to connect to it then)."""
+"""The Local pane: the bundled broker's address (to copy into clients), state, log, start/stop/restart, keep-running,
+sample data, and whether it runs secured (with how to connect to it then)."""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtGui import QFont, QGuiApplication
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFrame,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from workbench.ui.widgets import ProblemBanner
 
 STATE_COLOURS = {"running": "healthy", "starting": "info", "stopping": "info", "stopped": "unreachable",
                  "failed": "critical"}
+
+
+def _mono() -> QFont:
+    font = QFont("monospace")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    return font
 
 
 class LocalPane(QWidget):
@@ -28,8 +45,27 @@ class LocalPane(QWidget):
         self.state = "stopped"
         self.status = ProblemBanner()
         self.status.setObjectName("local-state")
+        self.address = ""  # host:port once known
         self.bootstrap = QLabel("")
         self.bootstrap.setObjectName("local-bootstrap")
+        big = self.bootstrap.font()
+        big.setPointSize(big.pointSize() + 8)
+        big.setBold(True)
+        self.bootstrap.setFont(big)
+        self.bootstrap.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.copy_address = QPushButton("Copy address")
+        self.copy_address.setObjectName("copy-address")
+        self.copy_address.clicked.connect(lambda: self._copy(self.address))
+        self.client_settings = QLineEdit()
+        self.client_settings.setObjectName("client-settings")
+        self.client_settings.setReadOnly(True)
+        self.client_settings.setFont(_mono())
+        self.client_settings.setToolTip("Paste into your client's properties (Java, kcat -X, librdkafka, Python)")
+        self.copy_settings = QPushButton("Copy client settings")
+        self.copy_settings.setObjectName("copy-client-settings")
+        self.copy_settings.clicked.connect(lambda: self._copy(self.client_settings.text()))
+        self.data_label = QLabel("")
+        self.data_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.start_button = QPushButton("Start")
         self.stop_button = QPushButton("Stop")
         self.restart_button = QPushButton("Restart")
@@ -55,9 +91,7 @@ class LocalPane(QWidget):
         self.log.setObjectName("local-log")
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(5000)
-        mono = QFont("monospace")
-        mono.setStyleHint(QFont.StyleHint.Monospace)
-        self.log.setFont(mono)
+        self.log.setFont(_mono())
 
         buttons = QHBoxLayout()
         for b in (self.start_button, self.stop_button, self.restart_button):
@@ -70,7 +104,20 @@ class LocalPane(QWidget):
                       "Your own programs can use it too, at the address below.")
         info.setWordWrap(True)
         layout.addWidget(info)
-        layout.addWidget(self.bootstrap)
+        box = QFrame()
+        box.setObjectName("local-address-box")
+        box.setFrameShape(QFrame.Shape.StyledPanel)
+        grid = QGridLayout(box)
+        grid.addWidget(QLabel("Bootstrap server"), 0, 0)
+        grid.addWidget(self.bootstrap, 0, 1)
+        grid.addWidget(self.copy_address, 0, 2)
+        grid.addWidget(QLabel("Client settings"), 1, 0)
+        grid.addWidget(self.client_settings, 1, 1)
+        grid.addWidget(self.copy_settings, 1, 2)
+        grid.addWidget(QLabel("Data"), 2, 0)
+        grid.addWidget(self.data_label, 2, 1, 1, 2)
+        grid.setColumnStretch(1, 1)
+        layout.addWidget(box)
         layout.addLayout(buttons)
         layout.addWidget(self.keep_running)
         layout.addWidget(self.secured)
@@ -95,7 +142,18 @@ class LocalPane(QWidget):
         self.shown.emit(f"state:{state}")
 
     def show_bootstrap(self, bootstrap: str, data_dir: str) -> None:
-        self.bootstrap.setText(f"Bootstrap server: <b>{bootstrap}</b> &nbsp; Data: {data_dir}")
+        """The address the broker listens on ("" before its first start), with the client settings to paste."""
+        self.address = bootstrap
+        self.bootstrap.setText(bootstrap or "chosen at the first start (9092 when free)")
+        self.client_settings.setText(f"bootstrap.servers={bootstrap}" if bootstrap else "")
+        self.copy_address.setEnabled(bool(bootstrap))
+        self.copy_settings.setEnabled(bool(bootstrap))
+        self.data_label.setText(data_dir)
+
+    def _copy(self, text: str) -> None:
+        if text:
+            QGuiApplication.clipboard().setText(text)
+            self.shown.emit("copied")
 
     def append_log(self, text: str) -> None:
         if text:

@@ -9,6 +9,8 @@ MessagesModel over the scan's on-disk ResultSet, so a million rows scroll like t
 
 from __future__ import annotations
 
+import dataclasses
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
@@ -67,6 +69,9 @@ class ExportDialog(QDialog):
         form.addRow("Format", self.fmt)
         self.base64 = QCheckBox("Keys, values and headers always as base64 (otherwise only where not UTF-8)")
         form.addRow("", self.base64)
+        self.decoded = QCheckBox("Add the key and value decoded with their schemas (Schema Registry) beside the bytes")
+        self.decoded.setObjectName("export-decoded")
+        form.addRow("", self.decoded)
         path_row = QHBoxLayout()
         self.path = QLineEdit(f"{topic}.jsonl")
         browse = QPushButton("Choose…")
@@ -92,7 +97,7 @@ class ExportDialog(QDialog):
 
     def choice(self) -> ExportChoice:
         return ExportChoice("results" if self.results.isChecked() else "range", self.path.text().strip(),
-                            self.fmt.currentData(), self.base64.isChecked())
+                            self.fmt.currentData(), self.base64.isChecked(), self.decoded.isChecked())
 
 
 class MessagesPane(QWidget):
@@ -208,11 +213,16 @@ class MessagesPane(QWidget):
             self.shown.emit("problem")
             return
         self.banner.clear()
-        self.scan_requested.emit(req)
+        self.scan_requested.emit(self._decoding(req))
+
+    def _decoding(self, req: ScanRequest) -> ScanRequest:
+        """Filters match what the table shows: keys or values decoded with their schemas when that decoder is on."""
+        key, value = self.decoders
+        return dataclasses.replace(req, decode_key=key == decoders.SCHEMA, decode_value=value == decoders.SCHEMA)
 
     def current_request(self) -> ScanRequest | None:
         try:
-            return self.form.request()
+            return self._decoding(self.form.request())
         except (FormError, ValueError):
             return None
 
@@ -229,7 +239,7 @@ class MessagesPane(QWidget):
         req = None
         if choice.source == "range":
             try:
-                req = self.form.request()
+                req = self._decoding(self.form.request())
             except (FormError, ValueError) as exc:
                 self.banner.show_problem(Problem("input", str(exc)))
                 self.shown.emit("problem")
@@ -312,6 +322,19 @@ class MessagesPane(QWidget):
     def set_read_only(self, read_only: bool) -> None:
         self.read_only = read_only
         self.detail.set_read_only(read_only)
+
+    def set_schemas(self, decoder: object) -> None:
+        """The connection's SchemaDecoder (None: no Schema Registry). With one, keys and values are shown decoded
+        with their schemas unless the user picks another decoder."""
+        self.model.set_schemas(decoder)
+        target = decoders.SCHEMA if decoder is not None else "string"
+        for box in (self.key_decoder, self.value_decoder):
+            if decoder is not None or box.currentData() == decoders.SCHEMA:
+                box.setCurrentIndex(box.findData(target))
+
+    def schemas_ready(self) -> None:
+        self.model.schemas_ready()
+        self.shown.emit("schemas")
 
     def clear(self) -> None:
         self.running = False

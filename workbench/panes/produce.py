@@ -184,6 +184,11 @@ class ProducePane(QWidget):
         self.form.set_topics(topics)
         self.shown.emit("topics")
 
+    def set_subjects(self, versions: dict[str, tuple[int, ...]]) -> None:
+        """The Schema Registry's subjects and versions, for producing with a schema."""
+        self.form.set_subjects(versions)
+        self.shown.emit("subjects")
+
     def forget_topics(self) -> None:
         """The connection changed: the old topic list no longer applies (the new one arrives with set_topics)."""
         self.form.set_topics([])
@@ -339,7 +344,8 @@ class ProducePane(QWidget):
             return
         self.produce_requested.emit(ProduceRequest(record.topic, record, self.form.repeat.value(),
                                                    rate=float(self.form.rate.value()),
-                                                   settings=self.form.settings()))
+                                                   settings=self.form.settings(),
+                                                   value_schema=self.form.value_schema()))
 
     def request_produce_file(self, path: str) -> None:
         if not self._can_produce():

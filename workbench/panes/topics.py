@@ -55,6 +55,12 @@ CHUNK = 2000
 DISPLAY = Qt.ItemDataRole.DisplayRole
 
 
+def is_internal(t: TopicSummary) -> bool:
+    """Kafka's own topics (the broker's internal flag: __consumer_offsets, __transaction_state) and those of tools
+    around it, which by convention start with an underscore (_schemas, _confluent-*, __amazon_msk_canary)."""
+    return t.internal or t.name.startswith("_")
+
+
 class TopicTableModel(HeaderedTableModel):
     headers = ("Topic", "Partitions", "Replicas", "URP", "Offline")
 
@@ -62,6 +68,9 @@ class TopicTableModel(HeaderedTableModel):
         super().__init__()
         self.topics: list[TopicSummary] = []
         self._text: list[tuple[str, ...]] = []
+        self.lower_names: list[str] = []  # per row, for the filter (computed once, not per keystroke)
+        self.internal: list[bool] = []
+        self.internal_count = 0
 
     def row_count(self) -> int:
         return len(self.topics)
@@ -94,7 +103,7 @@ class TopicTableModel(HeaderedTableModel):
 
     def clear(self) -> None:
         self.beginResetModel()
-        self.topics, self._text = [], []
+        self.topics, self._text, self.lower_names, self.internal, self.internal_count = [], [], [], [], 0
         self.endResetModel()
 
     def append(self, chunk: Sequence[TopicSummary]) -> None:
@@ -104,6 +113,10 @@ class TopicTableModel(HeaderedTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(chunk) - 1)
         self.topics.extend(chunk)
         self._text.extend(self._row(t) for t in chunk)
+        self.lower_names.extend(t.name.lower() for t in chunk)
+        flags = [is_internal(t) for t in chunk]
+        self.internal.extend(flags)
+        self.internal_count += sum(flags)
         self.endInsertRows()
 
     def sort(self, column: int, order: Qt.SortOrder = Qt.SortOrder.AscendingOrder) -> None:
@@ -114,10 +127,12 @@ class TopicTableModel(HeaderedTableModel):
         self.layoutAboutToBeChanged.emit()
         old = self.persistentIndexList()
         old_names = [self.topics[i.row()].name for i in old]
-        pairs = sorted(zip(self.topics, self._text, strict=True), key=lambda p: (keyers[column](p[0]), p[0].name),
-                       reverse=order == Qt.SortOrder.DescendingOrder)
-        self.topics = [p[0] for p in pairs]
-        self._text = [p[1] for p in pairs]
+        rows = sorted(zip(self.topics, self._text, self.lower_names, self.internal, strict=True),
+                      key=lambda p: (keyers[column](p[0]), p[0].name), reverse=order == Qt.SortOrder.DescendingOrder)
+        self.topics = [p[0] for p in rows]
+        self._text = [p[1] for p in rows]
+        self.lower_names = [p[2] for p in rows]
+        self.internal = [p[3] for p in rows]
         where = {t.name: i for i, t in enumerate(self.topics)}
         self.changePersistentIndexList(old, [self.index(where[n], i.column()) for n, i in zip(old_names, old,
                                                                                                  strict=True)])
@@ -125,11 +140,13 @@ class TopicTableModel(HeaderedTableModel):
 
 
 class TopicFilterProxy(QSortFilterProxyModel):
-    """Filters by a precomputed per-row flag; sorting is delegated to the source model."""
+    """Filters by a precomputed per-row flag (the search text; internal topics unless shown); sorting is delegated
+    to the source model."""
 
     def __init__(self) -> None:
         super().__init__()
         self._query = ""
+        self.show_internal = False
         self._accept: list[bool] = []
         self.setDynamicSortFilter(False)
 
@@ -139,14 +156,29 @@ class TopicFilterProxy(QSortFilterProxyModel):
         self._recompute()
         self.endFilterChange()
 
+    def set_show_internal(self, show: bool) -> None:
+        self.show_internal = show
+        self.set_query(self._query)
+
+    @property
+    def _filtering(self) -> bool:
+        return bool(self._query) or not self.show_internal
+
     def _recompute(self) -> None:
         src = self.sourceModel()
+        if not isinstance(src, TopicTableModel) or not self._filtering:
+            self._accept = []
+            return
         q = self._query
-        topics: list[TopicSummary] = src.topics if isinstance(src, TopicTableModel) else []
-        self._accept = [q in t.name.lower() for t in topics] if q else []
+        if self.show_internal:
+            self._accept = [q in n for n in src.lower_names]
+        elif q:
+            self._accept = [q in n and not i for n, i in zip(src.lower_names, src.internal, strict=True)]
+        else:
+            self._accept = [not i for i in src.internal]
 
     def filterAcceptsRow(self, source_row: int, source_parent: Index) -> bool:
-        if not self._query:
+        if not self._filtering:
             return True
         if source_row >= len(self._accept):
             self._recompute()
@@ -156,7 +188,7 @@ class TopicFilterProxy(QSortFilterProxyModel):
         src = self.sourceModel()
         if isinstance(src, TopicTableModel):
             src.sort(column, order)
-            if self._query:
+            if self._filtering:
                 self.set_query(self._query)
 
 
@@ -335,7 +367,11 @@ class TopicsPane(QWidget):
         self._filter_timer.setInterval(120)
         self._filter_timer.timeout.connect(self._apply_filter)
         self.search.textChanged.connect(lambda _t: self._filter_timer.start())
-        self.show_internal = QCheckBox("Internal")
+        self.show_internal = QCheckBox("Show internal topics")
+        self.show_internal.setObjectName("show-internal-topics")
+        self.show_internal.setToolTip("Kafka's own topics (__consumer_offsets, ...) and those of tools around it, "
+                                      "whose names start with an underscore")
+        self.show_internal.toggled.connect(self._show_internal_toggled)
         self.count_label = QLabel("")
         self.refresh_button = QPushButton("Refresh")
         self.create_button = QPushButton("Create…")
@@ -402,6 +438,7 @@ class TopicsPane(QWidget):
         lv.setContentsMargins(0, 0, 0, 0)
         top = QHBoxLayout()
         top.addWidget(self.search, 1)
+        top.addWidget(self.show_internal)
         top.addWidget(self.refresh_button)
         lv.addLayout(top)
         self.browse_button = QPushButton("Browse messages")
@@ -561,10 +598,17 @@ class TopicsPane(QWidget):
         self._update_count()
         self.shown.emit("filter")
 
+    def _show_internal_toggled(self, show: bool) -> None:
+        self.proxy.set_show_internal(show)
+        self._update_count()
+        self.shown.emit("filter")
+
     def _update_count(self) -> None:
         total = self.model.rowCount()
         shown = self.proxy.rowCount()
-        self.count_label.setText(f"{total:,} topics" if shown == total else f"{shown:,} of {total:,} topics")
+        text = f"{total:,} topics" if shown == total else f"{shown:,} of {total:,} topics"
+        hidden = 0 if self.proxy.show_internal else self.model.internal_count
+        self.count_label.setText(f"{text} ({hidden:,} internal hidden)" if hidden else text)
 
     def _row_changed(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if not current.isValid():

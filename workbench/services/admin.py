@@ -61,6 +61,7 @@ class AdminService:
         self._client: AdminClient | None = None
         self._metadata_cache: tuple[float, Any] | None = None
         self._metadata_inflight: asyncio.Future[Any] | None = None
+        self._generation = 0  # bumped by every change made through this service
 
     @property
     def client(self) -> AdminClient:
@@ -122,13 +123,15 @@ class AdminService:
             return self._metadata_cache[1]
         if self._metadata_inflight is None or self._metadata_inflight.done():
             self._metadata_inflight = asyncio.ensure_future(self._blocking(self._metadata, None))
-        inflight = self._metadata_inflight
+        inflight, generation = self._metadata_inflight, self._generation
         try:
             md = await asyncio.shield(inflight)
         except BaseException:
-            if inflight.done():
+            if inflight.done() and self._metadata_inflight is inflight:
                 self._metadata_inflight = None
             raise
+        if generation != self._generation:
+            return md  # asked before a change this service made: right for this caller, too old to keep
         self._metadata_cache = (loop.time(), md)
         # drop it after the reuse window: 10,000 topics of metadata objects otherwise stay alive and make every
         # full garbage collection (which pauses the GUI thread) slower
@@ -142,7 +145,12 @@ class AdminService:
             self._metadata_inflight = None
 
     def _changed(self) -> None:
+        """This service changed the cluster: a listing asked for from now on must not get metadata read before the
+        change, neither from the cache nor by joining a request still in flight (it would miss a topic just
+        created, or show one just deleted)."""
+        self._generation += 1
         self._metadata_cache = None
+        self._metadata_inflight = None
 
     async def list_topics(self) -> list[TopicSummary]:
         async def work() -> list[TopicSummary]:

@@ -13,6 +13,7 @@ from typing import Any
 
 SASL_MECHANISMS = ("", "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
 SECURITY_PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+REGISTRY_AUTHS = {"": "none", "basic": "basic (user name and password)", "bearer": "bearer token"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,13 @@ class ConnectionSpec:
     zookeeper: str = ""
     read_only: bool = False
     local: bool = False
+    # Schema Registry (Confluent-compatible API); password and token are secrets, kept in the keyring
+    registry_url: str = ""
+    registry_auth: str = ""  # "", "basic" or "bearer"
+    registry_username: str = ""
+    registry_password: str = ""
+    registry_token: str = ""
+    registry_ca_path: str = ""
 
     @property
     def security_protocol(self) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 DECODERS = {
     "string": "Text (UTF-8)",
@@ -12,7 +13,9 @@ DECODERS = {
     "hex": "Hex",
     "base64": "Base64",
     "int": "Integer (big-endian)",
+    "schema": "Schema Registry (Avro, Protobuf, JSON Schema)",
 }
+SCHEMA = "schema"
 PREVIEW_CHARS = 300
 DETAIL_CHARS = 256 * 1024  # text shown in the detail view; Save writes a value whole
 CELL_JSON_LIMIT = 64 * 1024  # a larger JSON value shows as text in a table cell; the detail view parses it
@@ -121,4 +124,38 @@ def detail_text(data: bytes | None, decoder: str, limit: int = DETAIL_CHARS) -> 
     if len(shown) > limit:
         shown = shown[:limit]
         note += f" · showing the first {limit // 1024} KiB of text: Save writes it whole"
+    return shown, note
+
+
+def show_schema(data: bytes | None, decoder: Any) -> tuple[str, int | None]:
+    """A table cell for the Schema Registry decoder (a SchemaDecoder, or None when the connection has no registry),
+    never fetching: (text, schema id still to fetch or None). What cannot be decoded shows raw, with the reason."""
+    if data is None:
+        return "(null)", None
+    if decoder is None:
+        return f"⚠ no Schema Registry in this connection's profile · {show(data, 'string')}", None
+    d = decoder.decode(data, fetch=False)
+    if d.pending:
+        return f"⏳ fetching schema id {d.schema_id}…", d.schema_id
+    shown = d.text(None).translate(_CELL) if d.ok else f"⚠ {d.reason} · {show(data[:PREVIEW_CHARS * 4], 'string')}"
+    return (shown if len(shown) <= PREVIEW_CHARS else shown[:PREVIEW_CHARS] + "…"), None
+
+
+def schema_detail(data: bytes | None, decoder: Any, limit: int = DETAIL_CHARS) -> tuple[str, str]:
+    """(text, note) for the detail view with the Schema Registry decoder (blocking: it may fetch the schema). The
+    note names the type, schema id, subject and version; bytes that cannot be decoded show as text with why."""
+    if data is None:
+        return "(null)", "null"
+    size = human_bytes(len(data))
+    if decoder is None:
+        return text(data[:limit]), f"{size} · ⚠ no Schema Registry in this connection's profile; shown as text"
+    d = decoder.decode(data)
+    if not d.ok:
+        return text(data[:limit]), f"{size} · ⚠ {d.reason}; shown as text"
+    where = ", ".join(f"{s} v{v}" for s, v in decoder.where(d.schema_id)) or "no subject found"
+    shown = d.text(2)
+    note = f"{d.schema_type} · schema id {d.schema_id} · {where} · {size}"
+    if len(shown) > limit:
+        shown = shown[:limit]
+        note += f" · showing the first {limit // 1024} KiB of text: Save writes the bytes whole"
     return shown, note

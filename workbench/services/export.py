@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 from workbench.services.record import Record
 from workbench.services.record_file import FORMAT_JSONL, FORMATS, RecordWriter
@@ -26,6 +27,7 @@ class ExportChoice:
     path: str
     fmt: str = FORMAT_JSONL
     always_base64: bool = False
+    add_decoded: bool = False  # beside the raw bytes, the key and value decoded with their schemas (JSON Lines)
 
     def check(self) -> None:
         if self.source not in ("results", "range"):
@@ -42,12 +44,13 @@ class ExportChoice:
 class FileSink:
     """A scan sink that writes matching records to a file (thread-safe); `commit()` renames it into place."""
 
-    def __init__(self, choice: ExportChoice) -> None:
+    def __init__(self, choice: ExportChoice, decoder: Any = None) -> None:
         choice.check()
         self.final = Path(choice.path).expanduser()
         self.partial = self.final.with_name(self.final.name + ".partial")
         self._file = open(self.partial, "w", encoding="utf-8", newline="")  # noqa: SIM115 - closed by commit/abort
-        self.writer = RecordWriter(self._file, choice.fmt, choice.always_base64)
+        self.writer = RecordWriter(self._file, choice.fmt, choice.always_base64,
+                                   decoder if choice.add_decoded else None)
         self._lock = threading.Lock()
 
     @property
@@ -74,9 +77,10 @@ class FileSink:
             self.partial.unlink(missing_ok=True)
 
 
-def write_records(choice: ExportChoice, records: Iterable[Record], chunk: int = 1000) -> int:
-    """Write records to choice.path (blocking: run it off the GUI thread); the count written."""
-    sink = FileSink(choice)
+def write_records(choice: ExportChoice, records: Iterable[Record], chunk: int = 1000, decoder: Any = None) -> int:
+    """Write records to choice.path (blocking: run it off the GUI thread); the count written. `decoder` (a
+    SchemaDecoder) adds the decoded key and value when the choice asks for them."""
+    sink = FileSink(choice, decoder)
     try:
         batch: list[Record] = []
         for r in records:

@@ -18,6 +18,9 @@ failed Delivery from the worker. Cancel stops taking records, purges what is sti
 queued (those report "cancelled before it was sent") and waits for what is in flight,
 so the counts always add up; records never taken are counted as not sent.
 
+A value with a schema (the form's JSON for a subject and version) is serialised once, in
+the worker, before anything is sent (schema_codec.encode_json).
+
 The producer's librdkafka settings come from the connection (client_config) plus the
 run's ProducerSettings (compression.type, acks, partitioner); one Producer is kept per
 settings and reused. Topics are never created by producing (allow.auto.create.topics
@@ -28,6 +31,7 @@ before anything is sent.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import threading
 import time
@@ -51,6 +55,7 @@ from workbench.services.produce_run import (
 )
 from workbench.services.record import Record
 from workbench.services.record_file import RecordFileError, read_jsonl_numbered
+from workbench.services.registry import RegistrySettings
 
 DRAIN_S = 0.05
 POLL_S = 0.05
@@ -215,7 +220,29 @@ class ProducerService:
             raise WorkbenchError("kafka", problem.sentence if problem else f"Topic {topic} cannot be used ({name}).")
         return len(tmd.partitions)
 
+    def _with_schema(self, request: ProduceRequest) -> ProduceRequest:
+        """The form's value, JSON for a subject's schema, serialised once in the wire format by confluent-kafka's
+        serialiser for that schema; a value that does not fit is one sentence and nothing is sent."""
+        if request.value_schema is None or request.record is None:
+            return request
+        settings = RegistrySettings.of(self.spec, self.timeout)
+        if settings is None:
+            raise WorkbenchError("input", "This connection's profile has no Schema Registry: add its URL to the "
+                                          "profile to produce with a schema.")
+        if request.record.value is None:
+            raise WorkbenchError("input", "A tombstone has no value to serialise: choose no schema for it.")
+        from workbench.services.schema_encode import encode_json
+
+        subject, version = request.value_schema
+        try:
+            text = request.record.value.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise WorkbenchError("input", "The value must be JSON text to be serialised with a schema.") from exc
+        data, _schema_id = encode_json(settings, subject, version, text, request.topic)
+        return dataclasses.replace(request, record=dataclasses.replace(request.record, value=data))
+
     def _send(self, request: ProduceRequest, run: ProduceRun) -> None:
+        request = self._with_schema(request)
         total, records, top, asker = self._source(request, run)
         run.progress.total = total
         producer = self.producer(request.settings)

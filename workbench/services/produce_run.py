@@ -55,6 +55,7 @@ class ProduceRequest:
     path: str | None = None
     rate: float = 0.0
     settings: ProducerSettings = dataclasses.field(default_factory=ProducerSettings)
+    value_schema: tuple[str, str] | None = None  # (subject, version or "latest"): the value is JSON for it
 
     @property
     def what(self) -> str:

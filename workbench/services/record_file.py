@@ -18,6 +18,11 @@ JSON Lines, one record per line (the produce pane reads the same lines back):
   and `partition`, `timestamp`, `key` and `headers` are optional.
 
 CSV has the same fields, one column each, with `headers` as the JSON array above.
+
+An export that adds the decoded form (Schema Registry wire format) keeps every field above
+and adds, per key and value that is not null, `key_decoded` / `value_decoded` (the JSON
+the schema gives) with `key_schema_id` / `value_schema_id`, or `key_decode_error` /
+`value_decode_error` (why not). Reading a file back ignores them: the bytes are the record.
 """
 
 from __future__ import annotations
@@ -165,6 +170,21 @@ def read_jsonl_numbered(lines: Iterable[str], topic: str = "") -> Iterator[tuple
             raise RecordFileError(f"line {number}: {exc}") from exc
 
 
+def decoded_fields(record: Record, decoder: Any) -> dict[str, Any]:
+    """The key and value decoded with their schemas (a SchemaDecoder), as extra export fields."""
+    out: dict[str, Any] = {}
+    for part, data in (("key", record.key), ("value", record.value)):
+        if data is None:
+            continue
+        d = decoder.decode(data)
+        if d.ok:
+            out[f"{part}_decoded"] = json.loads(d.text(None))
+            out[f"{part}_schema_id"] = d.schema_id
+        else:
+            out[f"{part}_decode_error"] = d.reason
+    return out
+
+
 def csv_row(record: Record, always_base64: bool = False) -> list[Any]:
     obj = to_json(record, always_base64)
     return [obj.get(f, "") if f != "headers" else json.dumps(obj["headers"], ensure_ascii=False)
@@ -174,24 +194,37 @@ def csv_row(record: Record, always_base64: bool = False) -> list[Any]:
 class RecordWriter:
     """Writes records to a file in one of FORMATS, counting them."""
 
-    def __init__(self, out: IO[str], fmt: str = FORMAT_JSONL, always_base64: bool = False) -> None:
+    def __init__(self, out: IO[str], fmt: str = FORMAT_JSONL, always_base64: bool = False,
+                 decoder: Any = None) -> None:
         if fmt not in FORMATS:
             raise ValueError(f"unknown export format {fmt!r}")
         self.out, self.fmt, self.always_base64 = out, fmt, always_base64
+        self.decoder = decoder
         self.count = 0
         self._csv = csv.writer(out) if fmt == FORMAT_CSV else None
         if self._csv is not None:
-            self._csv.writerow(CSV_FIELDS)
+            self._csv.writerow(CSV_FIELDS + (("key_decoded", "value_decoded") if decoder is not None else ()))
 
     def write(self, records: Iterable[Record]) -> None:
+        dec = self.decoder
         if self._csv is not None:
             for r in records:
-                self._csv.writerow(csv_row(r, self.always_base64))
+                row = csv_row(r, self.always_base64)
+                if dec is not None:
+                    extra = decoded_fields(r, dec)
+                    row += [json.dumps(extra[f"{p}_decoded"], ensure_ascii=False) if f"{p}_decoded" in extra
+                            else "" for p in ("key", "value")]
+                self._csv.writerow(row)
                 self.count += 1
             return
         buf = io.StringIO()
         for r in records:
-            buf.write(to_line(r, self.always_base64))
+            if dec is None:
+                buf.write(to_line(r, self.always_base64))
+            else:
+                obj = to_json(r, self.always_base64)
+                obj.update(decoded_fields(r, dec))
+                buf.write(json.dumps(obj, ensure_ascii=False, separators=(",", ":"), default=str))
             buf.write("\n")
             self.count += 1
         self.out.write(buf.getvalue())

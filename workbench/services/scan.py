@@ -16,19 +16,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import os
 import subprocess
-import sys
 import tempfile
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import IO
 
 from workbench.errors import Problem, WorkbenchError
 from workbench.services.admin import AdminService
 from workbench.services.export import ExportChoice
+from workbench.services.launch import SCAN_WORKER_MODE, helper_command
+from workbench.services.registry import RegistrySettings
 from workbench.services.result_store import IndexEntries
 from workbench.services.scan_job import ScanJob, read_frame, write_frame
 from workbench.services.scan_loop import Outcome, PartitionProgress, Progress, consumer_config
@@ -41,14 +40,8 @@ __all__ = ["Outcome", "PartitionProgress", "Progress", "RunningScan", "ScanServi
 
 
 def worker_command() -> tuple[list[str], dict[str, str]]:
-    """The interpreter and module of the scan worker, and an environment where `workbench` imports."""
-    import workbench
-
-    root = str(Path(workbench.__file__).resolve().parent.parent)
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (root, env.get("PYTHONPATH", "")) if p)
-    env.pop("QT_QPA_PLATFORM", None)
-    return [sys.executable, "-m", "workbench.services.scan_worker"], env
+    """The command that runs a scan worker (`python -m workbench.services.scan_worker`, or the frozen app)."""
+    return helper_command(SCAN_WORKER_MODE, "workbench.services.scan_worker")
 
 
 @dataclasses.dataclass
@@ -202,8 +195,9 @@ class RunningScan:
 class ScanService:
     """Plans and starts scans for one connection."""
 
-    def __init__(self, admin: AdminService) -> None:
+    def __init__(self, admin: AdminService, registry: RegistrySettings | None = None) -> None:
         self.admin = admin
+        self.registry = registry
 
     async def prepare(self, req: ScanRequest) -> ScanPlan:
         req.check()
@@ -227,5 +221,5 @@ class ScanService:
         if bool(spill_path) == (export is not None):
             raise ValueError("a scan writes either results (spill_path) or an export, not both or neither")
         conf = consumer_config(self.admin.spec, self.admin.timeout, len(scan_plan.ranges))
-        job = ScanJob(req, scan_plan, conf, STALL_FACTOR * self.admin.timeout, spill_path, export)
+        job = ScanJob(req, scan_plan, conf, STALL_FACTOR * self.admin.timeout, spill_path, export, self.registry)
         return RunningScan(job, on_update)

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from workbench.services.export import ExportChoice, FileSink
+from workbench.services.registry import RegistrySettings
 from workbench.services.result_store import IndexEntries, SpillWriter
 from workbench.services.scan_loop import Outcome, Progress, ScanLoop
 from workbench.services.scan_request import ScanPlan, ScanRequest
@@ -37,6 +38,7 @@ class ScanJob:
     stall_s: float
     spill_path: str = ""  # results go to this spill file, or
     export: ExportChoice | None = None  # to this export file (committed when the scan is done or within budget)
+    registry: RegistrySettings | None = None  # for filters on decoded keys or values, and decoded exports
 
 
 def write_frame(out: IO[bytes], obj: object) -> None:
@@ -63,13 +65,20 @@ def run(job: ScanJob, out: IO[bytes], cancel: threading.Event) -> None:
     def emit(entries: IndexEntries | None, progress: Progress) -> None:
         with lock:
             write_frame(out, ("update", entries, progress))
-    file_sink = FileSink(job.export) if job.export is not None else None
+    decoder = None
+    if job.registry is not None and (job.req.decode_key or job.req.decode_value or
+                                     (job.export is not None and job.export.add_decoded)):
+        from workbench.services.schema_codec import SchemaDecoder
+
+        decoder = SchemaDecoder(job.registry)
+    file_sink = FileSink(job.export, decoder) if job.export is not None else None
     spill = SpillWriter(Path(job.spill_path)) if file_sink is None else None
     sink: FileSink | SpillWriter | None = file_sink if file_sink is not None else spill
     assert sink is not None
     count = 0
     try:
-        outcome: Outcome = ScanLoop(job.req, job.plan, job.conf, sink, emit, job.stall_s).run(cancel)
+        outcome: Outcome = ScanLoop(job.req, job.plan, job.conf, sink, emit, job.stall_s,
+                                     decoder).run(cancel)
         if file_sink is not None and outcome.reason in ("done", "budget"):
             file_sink.commit()
             count = file_sink.count

@@ -131,8 +131,15 @@ class ScanLoop:
     """One scan's reading: `run(cancel)` returns the Outcome; `emit(entries, progress)` reports on the way."""
 
     def __init__(self, req: ScanRequest, scan_plan: ScanPlan, conf: dict[str, Any], sink: Sink,
-                 emit: Callable[[IndexEntries | None, Progress], None], stall_s: float) -> None:
+                 emit: Callable[[IndexEntries | None, Progress], None], stall_s: float,
+                 decoder: Any = None) -> None:
         self.req, self.plan, self.sink = req, scan_plan, sink
+        # filters on the decoded form: SchemaDecoder.match_bytes gives a key's or value's decoded text (raw when
+        # it cannot be decoded), so the byte-level predicates below work unchanged
+        self._key_text: Callable[[bytes | None], bytes | None] | None = \
+            decoder.match_bytes if decoder is not None and req.decode_key else None
+        self._value_text: Callable[[bytes | None], bytes | None] | None = \
+            decoder.match_bytes if decoder is not None and req.decode_value else None
         self._conf = conf
         self._emit = emit
         self._stall_s = stall_s
@@ -348,6 +355,8 @@ class ScanLoop:
 
     def _match(self, msgs: list[Message], keys: list[bytes | None]) -> list[int]:
         f = self._filter
+        if self._key_text is not None and (f.exact_key is not None or f.key is not None):
+            keys = list(map(self._key_text, keys))
         if f.exact_key is not None:
             q = f.exact_key
             picked = [i for i, k in enumerate(keys) if k == q] if q in keys else []
@@ -360,7 +369,11 @@ class ScanLoop:
             picked = [i for i in picked if f.ts_match(msgs[i].timestamp()[1])]
         if f.value is not None and picked:
             vpred = f.value
-            picked = [i for i in picked if vpred(msgs[i].value())]
+            vtext = self._value_text
+            if vtext is None:
+                picked = [i for i in picked if vpred(msgs[i].value())]
+            else:
+                picked = [i for i in picked if vpred(vtext(msgs[i].value()))]
         if f.headers and picked:
             picked = [i for i in picked if f.header_match(msgs[i].headers())]  # type: ignore[arg-type]
         return picked

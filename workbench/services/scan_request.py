@@ -5,8 +5,10 @@ topic's partition count and watermarks (and offsets for timestamps, when asked),
 one `PartitionRange` per partition to read: [start, end) in offsets, end None for a
 live tail. Key pruning happens here: an exact key filter with a partitioner that
 places that key narrows the partitions to the key's one, unless `scan_all` is set.
-`RecordFilter.compile()` gives the scanner cheap byte-level predicates; filters never
-decode: text typed by the user is matched as its UTF-8 bytes.
+`RecordFilter.compile()` gives the scanner cheap byte-level predicates: text typed by
+the user is matched as its UTF-8 bytes, against the raw bytes or, with `decode_key` /
+`decode_value`, against the text of the key or value decoded with its schema (the raw
+bytes when they cannot be decoded).
 """
 
 from __future__ import annotations
@@ -135,6 +137,8 @@ class ScanRequest:
     filter: RecordFilter = dataclasses.field(default_factory=RecordFilter)
     partitioner: str = "murmur2"
     scan_all: bool = False
+    decode_key: bool = False  # filters see keys decoded with their schemas (Schema Registry wire format)
+    decode_value: bool = False  # and values
 
     def check(self) -> None:
         if not self.topic:
@@ -198,6 +202,8 @@ def key_partitions(req: ScanRequest, count: int) -> tuple[list[int], bool, str]:
     f = req.filter
     if not f.key or f.key_mode != "exact" or req.scan_all:
         return chosen, False, ""
+    if req.decode_key:  # the partitioner hashed the serialised key, not the text typed here
+        return chosen, False, "keys are matched decoded with their schemas, so every partition is read"
     placed = partition_for(f.key.encode("utf-8"), count, req.partitioner)
     if placed is None:
         return chosen, False, f"the {req.partitioner} partitioner spreads this key, so every partition is read"

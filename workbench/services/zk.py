@@ -97,7 +97,9 @@ class ZkBrowser:
         event = self._zk.start_async()
         ok = await asyncio.wait_for(self._loop.run_in_executor(EXECUTOR, event.wait, self.timeout), self.timeout + 1)
         if not ok:
-            self._zk.stop()
+            # kazoo's stop joins its connection thread, which may sit in a connect or read for up to the session
+            # timeout: never on the event loop's thread
+            await self._loop.run_in_executor(EXECUTOR, self._zk.stop)
             raise WorkbenchError("timeout", f"ZooKeeper at {self.connect} did not accept a session within "
                                             f"{self.timeout:g} s: it may be down or unreachable.")
 

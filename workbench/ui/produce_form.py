@@ -80,6 +80,18 @@ class ProduceForm(QWidget):
         self.key.setObjectName("key")
         self.key.setPlaceholderText("The key (empty is an empty key; choose null for none)")
         self.value = ValueEditor()
+        self.schema_subject = QComboBox()
+        self.schema_subject.setObjectName("schema-subject")
+        self.schema_subject.setEditable(True)
+        self.schema_subject.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.schema_subject.setMinimumWidth(200)
+        self.schema_subject.setToolTip("A Schema Registry subject: the value is typed as JSON, checked against the "
+                                       "schema and sent in the Schema Registry wire format.")
+        self.schema_version = QComboBox()
+        self.schema_version.setObjectName("schema-version")
+        self.schema_versions: dict[str, tuple[int, ...]] = {}
+        self.schema_subject.currentTextChanged.connect(self._subject_changed)
+        self.set_subjects({})
         self.tombstone = QCheckBox("Tombstone (null value: deletes the key in a compacted topic)")
         self.tombstone.setObjectName("tombstone")
 
@@ -153,6 +165,7 @@ class ProduceForm(QWidget):
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow("Topic", row(self.topic, self.topic_info, stretch=0))
         form.addRow("Key", row(self.key_encoding, self.key, stretch=1))
+        form.addRow("Value schema", row(self.schema_subject, QLabel("version"), self.schema_version, stretch=0))
         form.addRow("Value", self.value)
         form.addRow("", self.tombstone)
         form.addRow("Headers", headers_box)
@@ -178,6 +191,45 @@ class ProduceForm(QWidget):
 
     def set_topic(self, name: str) -> None:
         self.topic.setCurrentText(name)
+
+    # -- schemas ---------------------------------------------------------------------------------------------------
+
+    NO_SCHEMA = "(none: the value's bytes as typed)"
+
+    def set_subjects(self, versions: dict[str, tuple[int, ...]]) -> None:
+        """The registry's subjects and their versions (empty: no registry, or none yet)."""
+        current = self.schema_subject.currentText()
+        self.schema_versions = dict(versions)
+        self.schema_subject.blockSignals(True)
+        self.schema_subject.clear()
+        self.schema_subject.addItem(self.NO_SCHEMA)
+        self.schema_subject.addItems(sorted(versions))
+        self.schema_subject.setCurrentText(current if current in versions else self.NO_SCHEMA)
+        self.schema_subject.blockSignals(False)
+        self.schema_subject.setEnabled(bool(versions) or current not in ("", self.NO_SCHEMA))
+        self._subject_changed(self.schema_subject.currentText())
+
+    def _subject_changed(self, subject: str) -> None:
+        self.schema_version.clear()
+        chosen = subject.strip() not in ("", self.NO_SCHEMA)
+        if chosen:
+            self.schema_version.addItem("latest", "latest")
+            for v in reversed(self.schema_versions.get(subject, ())):
+                self.schema_version.addItem(str(v), str(v))
+            self.value.set_mode("json")
+        self.schema_version.setEnabled(chosen)
+
+    def choose_schema(self, subject: str, version: str = "latest") -> None:
+        self.schema_subject.setCurrentText(subject)
+        at = self.schema_version.findData(version)
+        if at >= 0:
+            self.schema_version.setCurrentIndex(at)
+
+    def value_schema(self) -> tuple[str, str] | None:
+        subject = self.schema_subject.currentText().strip()
+        if subject in ("", self.NO_SCHEMA):
+            return None
+        return subject, str(self.schema_version.currentData() or "latest")
 
     # -- what the form says ----------------------------------------------------------------------------------------
 

@@ -1,9 +1,11 @@
-"""The connection profile editor: bootstrap, security protocol, SASL, TLS trust and client certificate, extra
-properties, ZooKeeper, read-only; test and save.
+"""The connection profile editor: bootstrap, security protocol, SASL, TLS trust and client certificate, Schema
+Registry, extra properties, ZooKeeper, read-only; test and save.
 
+Three tabs: the cluster (bootstrap and security), its Schema Registry, and the rest.
 The security protocol decides which groups apply (SASL for SASL_*, TLS for *SSL); the
-others are greyed out and ignored. Secrets (password, key and keystore passwords) are
-fields here like the rest; the store puts them in the OS keyring, never in its database.
+others are greyed out and ignored. Secrets (passwords, key and keystore passwords,
+registry token) are fields here like the rest; the store puts them in the OS keyring,
+never in its database.
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ from PySide6.QtWidgets import (
     QPlainTextEdit,
     QPushButton,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from workbench.services.connection import SASL_MECHANISMS, SECURITY_PROTOCOLS, ConnectionSpec
+from workbench.services.connection import REGISTRY_AUTHS, SASL_MECHANISMS, SECURITY_PROTOCOLS, ConnectionSpec
 
 TRUST_SYSTEM, TRUST_CA = "System trust store", "CA certificate (PEM)"
 CERT_NONE, CERT_PEM, CERT_P12 = "None", "PEM certificate and key", "PKCS#12 keystore"
@@ -64,12 +67,13 @@ def _secret(text: str) -> QLineEdit:
 class ProfileDialog(QDialog):
     test_requested = Signal(object)
     save_requested = Signal(object)
+    registry_test_requested = Signal(object)
 
     def __init__(self, spec: ConnectionSpec | None = None, secrets_note: str = "",
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Connection profile")
-        self.resize(600, 760)
+        self.resize(600, 720)
         spec = spec or ConnectionSpec(name="", bootstrap="")
         self.name = QLineEdit(spec.name)
         self.bootstrap = QLineEdit(spec.bootstrap)
@@ -109,6 +113,23 @@ class ProfileDialog(QDialog):
         self.zookeeper.setPlaceholderText("optional: zk1:2181,zk2:2181/chroot")
         self.read_only = QCheckBox("Read-only (disable every action that changes the cluster)")
         self.read_only.setChecked(spec.read_only)
+        self.registry_url = QLineEdit(spec.registry_url)
+        self.registry_url.setObjectName("registry-url")
+        self.registry_url.setPlaceholderText("optional: https://registry:8081 (Confluent-compatible API)")
+        self.registry_auth = QComboBox()
+        self.registry_auth.setObjectName("registry-auth")
+        for key, label in REGISTRY_AUTHS.items():
+            self.registry_auth.addItem(label, key)
+        self.registry_auth.setCurrentIndex(max(0, self.registry_auth.findData(spec.registry_auth)))
+        self.registry_username = QLineEdit(spec.registry_username)
+        self.registry_username.setToolTip("Basic: the user name. Bearer: the logical cluster (Confluent Cloud), if any")
+        self.registry_password = _secret(spec.registry_password)
+        self.registry_token = _secret(spec.registry_token)
+        self.registry_ca = QLineEdit(spec.registry_ca_path)
+        self.registry_ca.setPlaceholderText("optional: a CA certificate (PEM) for the registry's TLS")
+        self.registry_test_button = QPushButton("Test registry")
+        self.registry_test_button.setObjectName("registry-test")
+        self.registry_test_button.clicked.connect(lambda: self.registry_test_requested.emit(self.spec()))
         self.result_label = QLabel("")
         self.result_label.setObjectName("test-result")
         self.result_label.setWordWrap(True)
@@ -144,15 +165,32 @@ class ProfileDialog(QDialog):
         kf.addRow("Keystore password", self.keystore_password)
         self.cert_pages.addWidget(p12)
         tf.addRow(self.cert_pages)
-        more = QFormLayout()
-        more.addRow("Extra client properties", self.extra)
-        more.addRow("ZooKeeper", self.zookeeper)
-        more.addRow(self.read_only)
+        registry = QWidget()
+        rf = QFormLayout(registry)
+        rf.addRow("URL", self.registry_url)
+        rf.addRow("Authentication", self.registry_auth)
+        rf.addRow("User name / logical cluster", self.registry_username)
+        rf.addRow("Password", self.registry_password)
+        rf.addRow("Bearer token", self.registry_token)
+        rf.addRow("CA certificate (PEM)", self.registry_ca)
+        rf.addRow("", self.registry_test_button)
+        more = QWidget()
+        mf = QFormLayout(more)
+        mf.addRow("Extra client properties", self.extra)
+        mf.addRow("ZooKeeper", self.zookeeper)
+        cluster = QWidget()
+        cl = QVBoxLayout(cluster)
+        cl.addLayout(form)
+        cl.addWidget(self.sasl_box)
+        cl.addWidget(self.tls_box)
+        cl.addStretch(1)
+        self.tabs = QTabWidget()
+        self.tabs.addTab(cluster, "Cluster and security")
+        self.tabs.addTab(registry, "Schema Registry")
+        self.tabs.addTab(more, "More")
         layout = QVBoxLayout(self)
-        layout.addLayout(form)
-        layout.addWidget(self.sasl_box)
-        layout.addWidget(self.tls_box)
-        layout.addLayout(more)
+        layout.addWidget(self.tabs, 1)
+        layout.addWidget(self.read_only)
         note = QLabel(secrets_note or "Passwords are kept in the OS keyring, never in the app's files.")
         note.setWordWrap(True)
         layout.addWidget(note)
@@ -195,7 +233,10 @@ class ProfileDialog(QDialog):
             tls_key_password=self.key_password.text() if cert == CERT_PEM else "",
             tls_keystore_path=self.keystore.text() if cert == CERT_P12 else "",
             tls_keystore_password=self.keystore_password.text() if cert == CERT_P12 else "",
-            extra=extra, zookeeper=self.zookeeper.text().strip(), read_only=self.read_only.isChecked())
+            extra=extra, zookeeper=self.zookeeper.text().strip(), read_only=self.read_only.isChecked(),
+            registry_url=self.registry_url.text().strip(), registry_auth=str(self.registry_auth.currentData() or ""),
+            registry_username=self.registry_username.text(), registry_password=self.registry_password.text(),
+            registry_token=self.registry_token.text(), registry_ca_path=self.registry_ca.text().strip())
 
     def show_result(self, text: str, ok: bool) -> None:
         self.result_label.setText(("✔ " if ok else "✘ ") + text)
