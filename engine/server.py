@@ -59,9 +59,15 @@ async def _write_slice(writer: asyncio.StreamWriter, fd: int, position: int, len
 class KafkaServer:
     def __init__(self, broker: Broker, security: BrokerSecurity | None = None) -> None:
         self.broker = broker
-        self.security = security if security is not None else BrokerSecurity.open(broker.config, None)
+        self._security = security
         self.servers: list[asyncio.Server] = []
         self.connections: set[asyncio.Task[None]] = set()
+
+    @property
+    def security(self) -> BrokerSecurity:
+        if self._security is None:  # listeners from the config, no stored ACLs or users
+            self._security = BrokerSecurity.open(self.broker.config, None)
+        return self._security
 
     async def start(self) -> list[tuple[str, int]]:
         bound = []
@@ -172,14 +178,17 @@ class KafkaServer:
                 if not isinstance(chunk, bytes):
                     chunk.close()
 
-    async def dispatch(self, frame: bytes, peer: str, channel: Channel) -> list[Any] | None:
+    async def dispatch(self, frame: bytes, peer: str, channel: Channel | None = None) -> list[Any] | None:
+        """One request frame to its response chunks. Without a channel (in-process callers, tests) nothing is
+        authenticated or authorized; every network connection has one."""
         try:
-            if channel.raw_tokens:  # after SaslHandshake v0 the client sends bare SASL tokens
+            if channel is not None and channel.raw_tokens:  # after SaslHandshake v0: bare SASL tokens
                 return [channel.raw_token(frame)]
             api_key, version, correlation_id = peek_header(frame)
             route = BY_KEY.get(api_key)
             supported = route is not None and route.min_version <= version <= route.max_version
-            channel.admit(api_key, supported)
+            if channel is not None:
+                channel.admit(api_key, supported)
         except UnsupportedRequest as exc:
             raise CloseConnection(str(exc)) from None
         except AuthenticationClosed as exc:
@@ -198,10 +207,13 @@ class KafkaServer:
             raise CloseConnection(str(exc)) from None
         except Exception as exc:  # kio raises assorted errors on malformed bytes
             raise CloseConnection(f"malformed {route.name} v{version} request: {exc!r}") from None
-        ctx = RequestContext(self.broker, header, peer, channel, self.security)
-        authz = gates.Authz(self.security.authorizer, channel.principal, channel.peer_host, self.broker)
+        ctx = RequestContext(self.broker, header, peer, channel, self._security if channel is None else self.security)
         try:
-            decision = gates.check(authz, api_key, version, request)
+            if channel is None:
+                decision = gates.Decision(request)
+            else:
+                authz = gates.Authz(self.security.authorizer, channel.principal, channel.peer_host, self.broker)
+                decision = gates.check(authz, api_key, version, request)
             if decision.respond is not None:
                 body: Any = decision.respond
             else:

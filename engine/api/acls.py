@@ -13,6 +13,7 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
+from engine.protocol.codec import field
 from engine.security.acl import AclBinding, AclFilter
 from engine.security.authorizer import Authorizer
 
@@ -24,8 +25,8 @@ def _authorizer(ctx: RequestContext) -> Authorizer | None:
     return az if az is not None and az.enabled else None
 
 
-def _filter(f: Any, prefix: str = "") -> AclFilter:
-    return AclFilter.of(int(f.resource_type_filter), f.resource_name_filter, int(f.pattern_type_filter),
+def _filter(f: Any) -> AclFilter:
+    return AclFilter.of(int(f.resource_type_filter), f.resource_name_filter, int(field(f, "pattern_type_filter", 3)),
                         f.principal_filter, f.host_filter, int(f.operation), int(f.permission_type))
 
 
@@ -56,7 +57,8 @@ async def create_acls(ctx: RequestContext, req: Any) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     valid: list[AclBinding] = []
     for c in req.creations:
-        b = AclBinding.of(int(c.resource_type), c.resource_name, int(c.resource_pattern_type), c.principal, c.host,
+        b = AclBinding.of(int(c.resource_type), c.resource_name, int(field(c, "resource_pattern_type", 3)),
+                          c.principal, c.host,
                           int(c.operation), int(c.permission_type))
         problem = b.problem()
         if problem is None:

@@ -84,9 +84,9 @@ ROUTES: tuple[Route, ...] = (
     # security (engine/security): SASL authentication, ACLs, SCRAM users
     Route(17, "SaslHandshake", 0, 1, sasl.handshake),
     Route(36, "SaslAuthenticate", 0, 2, sasl.authenticate),
-    Route(29, "DescribeAcls", 1, 3, acls.describe_acls),
-    Route(30, "CreateAcls", 1, 3, acls.create_acls),
-    Route(31, "DeleteAcls", 1, 3, acls.delete_acls),
+    Route(29, "DescribeAcls", 0, 3, acls.describe_acls),
+    Route(30, "CreateAcls", 0, 3, acls.create_acls),
+    Route(31, "DeleteAcls", 0, 3, acls.delete_acls),
     Route(50, "DescribeUserScramCredentials", 0, 0, scram_users.describe),
     Route(51, "AlterUserScramCredentials", 0, 0, scram_users.alter),
     Route(48, "DescribeClientQuotas", 0, 1, scram_users.describe_client_quotas),

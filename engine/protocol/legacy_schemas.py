@@ -18,6 +18,7 @@ reader and writer, the frame guard and the response builder handle them unchange
     OffsetForLeaderEpoch (23) 0-1 v2    no CurrentLeaderEpoch; response v1 no throttle, v0 no LeaderEpoch
     DescribeConfigs (32) 0 v1           no IncludeSynonyms; IsDefault instead of ConfigSource, no synonyms
     DescribeLogDirs (35) 0 v1           identical
+    DescribeAcls (29), CreateAcls (30), DeleteAcls (31) 0   v1   no resource pattern type (LITERAL)
 """
 
 from __future__ import annotations
@@ -156,6 +157,12 @@ def _table() -> dict[tuple[int, int], tuple[type, type]]:
                          add=[Added("results.configs", "read_only", "is_default", bool, "bool", False)]))
     # DescribeLogDirs
     t[(35, 0)] = (derive(req(35, 1), 0), derive(resp(35, 1), 0))
+    # DescribeAcls, CreateAcls, DeleteAcls: v1 added the resource pattern type (v0 patterns are LITERAL)
+    t[(29, 0)] = (derive(req(29, 1), 0, drop={"pattern_type_filter"}),
+                  derive(resp(29, 1), 0, drop={"resources.pattern_type"}))
+    t[(30, 0)] = (derive(req(30, 1), 0, drop={"creations.resource_pattern_type"}), derive(resp(30, 1), 0))
+    t[(31, 0)] = (derive(req(31, 1), 0, drop={"filters.pattern_type_filter"}),
+                  derive(resp(31, 1), 0, drop={"filter_results.matching_acls.pattern_type"}))
     return t
 
 
