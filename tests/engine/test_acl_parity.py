@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from confluent_kafka import OFFSET_BEGINNING, Consumer, KafkaException, Producer, TopicCollection, TopicPartition
 from confluent_kafka.admin import (
+    AclBinding,
     AclBindingFilter,
     AclOperation,
     AclPermissionType,
@@ -174,3 +175,41 @@ def test_acls_and_scram_users_survive_a_restart(kafka_cli: Any, tmp_path: Path, 
         assert "User:bob" not in after[2]
     finally:
         cluster.close()
+
+
+def transactional_outcomes(cluster: SecuredCluster, tag: str) -> dict[str, Any]:
+    """bob produces in a transaction: refused without WRITE on his transactional id, committed with it."""
+    admin = AdminClient(cluster.confluent("SSL", cert="admin"))
+    topic = f"acl-txn-{tag}"
+    admin.create_topics([NewTopic(topic, 1, 1)])[topic].result(30)
+    for fut in admin.create_acls([AclBinding(ResourceType.TOPIC, topic, ResourcePatternType.LITERAL, "User:bob", "*",
+                                             AclOperation.WRITE, AclPermissionType.ALLOW)]).values():
+        fut.result(30)
+    out: dict[str, Any] = {}
+
+    def attempt(key: str) -> None:
+        producer = Producer(cluster.confluent("SASL_SSL", "bob", "SCRAM-SHA-256", transactional_id=f"bob-{tag}-{key}",
+                                              transaction_timeout_ms=10000))
+        try:
+            producer.init_transactions(15)
+            producer.begin_transaction()
+            producer.produce(topic, b"in a transaction")
+            producer.commit_transaction(15)
+            out[key] = "committed"
+        except KafkaException as exc:
+            out[key] = _err(exc)
+    attempt("without txn ACL")
+    for fut in admin.create_acls([AclBinding(ResourceType.TRANSACTIONAL_ID, f"bob-{tag}-", ResourcePatternType.PREFIXED,
+                                             "User:bob", "*", AclOperation.WRITE,
+                                             AclPermissionType.ALLOW)]).values():
+        fut.result(30)
+    attempt("with txn ACL")
+    return out
+
+
+def test_transactions_need_the_transactional_id_acl_as_in_apache_kafka(secured_engine: SecuredCluster,
+                                                                     secured_kafka: SecuredCluster) -> None:
+    theirs = transactional_outcomes(secured_kafka, "k")
+    ours = transactional_outcomes(secured_engine, "e")
+    assert theirs == {"without txn ACL": "TRANSACTIONAL_ID_AUTHORIZATION_FAILED", "with txn ACL": "committed"}, theirs
+    assert ours == theirs
