@@ -398,6 +398,8 @@ class MainWindow(QMainWindow):
         self._switch_to(name if name != LOCAL_PROFILE and name in self.store.profile_names() else LOCAL_PROFILE)
 
     def _switch_to(self, name: str) -> None:
+        if self.switcher.findText(name) < 0:  # saved elsewhere (another window, an import): list it first
+            self._fill_switcher()
         self.switcher.setCurrentText(name)
         self.store.set(S.LAST_PROFILE, name)
         if name == LOCAL_PROFILE:

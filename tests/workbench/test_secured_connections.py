@@ -79,7 +79,9 @@ def test_each_failure_is_one_sentence_naming_the_step(qtbot: QtBot, window: Main
     store.set(S.REQUEST_TIMEOUT, 10.0)
     for what, spec, kind, says in failures(secured_cluster):
         store.save_profile(spec)
-        window.profiles.edit(spec.name)
+        window.profiles.dialog = None
+        window.profiles.edit(spec.name)  # the profile and its secrets are read off the GUI thread
+        qtbot.waitUntil(lambda: window.profiles.dialog is not None, timeout=10_000)
         dialog = window.profiles.dialog
         assert dialog is not None
         qtbot.mouseClick(dialog.test_button, _left())
