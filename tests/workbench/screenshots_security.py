@@ -104,7 +104,8 @@ def main() -> int:
         shot("profile-secured", dialog)
         dialog.close()
 
-        window.profiles.edit(wrong.name)
+        window.profiles.edit(wrong.name)  # the profile's secrets are read off the GUI thread
+        await until(lambda: window.profiles.dialog is not None, 10, "the profile dialog")
         dlg = window.profiles.dialog
         assert dlg is not None
         dlg.test_button.click()

@@ -205,6 +205,9 @@ def test_local_broker_starts_secured_from_its_pane(qtbot: QtBot, window: MainWin
     assert spec.tls_ca_path == str(local.ca_path) and local.ca_path.exists()
     assert not list(local.security_dir.glob("*.args"))  # the credential file is gone once the broker has it
     assert "SASL_SSL" in pane.security.text() and pane.copy_password.isVisible()
+    assert pane.settings_lines == [f"bootstrap.servers={local.bootstrap}", "security.protocol=SASL_SSL",
+                                   "sasl.mechanism=SCRAM-SHA-256", "sasl.username=admin",
+                                   f"ssl.ca.location={local.ca_path}"]  # what the Copy client settings button copies
     assert window.acls_pane.entries == [] and "no ACLs yet" in window.acls_pane.banner.text
     # a client with the wrong password is refused; the admin (super user) may do everything
     wrong = ConnectionSpec("x", local.bootstrap, sasl_mechanism="SCRAM-SHA-256", sasl_username="admin",
@@ -217,3 +220,4 @@ def test_local_broker_starts_secured_from_its_pane(qtbot: QtBot, window: MainWin
     with qtbot.waitSignal(window.topics_pane.shown, timeout=60_000, check_params_cb=lambda w: w == "topics"):
         pane.secured.setChecked(False)
     assert not local.running_secured and window.session is not None and not window.session.spec.tls
+    assert pane.settings_lines == [f"bootstrap.servers={local.bootstrap}"]

@@ -82,7 +82,10 @@ class LocalController(Controller):
         elif state in ("running", "stopped"):
             self.pane.show_security("")
         if self.local.port:
-            self.pane.show_bootstrap(self.local.bootstrap, str(self.local.data_dir))
+            secured = state == "running" and self.local.running_secured
+            self.pane.show_bootstrap(self.local.bootstrap, str(self.local.data_dir), (
+                "security.protocol=SASL_SSL", "sasl.mechanism=SCRAM-SHA-256", "sasl.username=admin",
+                f"ssl.ca.location={self.local.ca_path}") if secured else ())
             if self.store.get(S.LOCAL_PORT) != self.local.port:
                 self.store.set(S.LOCAL_PORT, self.local.port)
         if state == "failed":

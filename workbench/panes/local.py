@@ -63,7 +63,8 @@ class LocalPane(QWidget):
         self.client_settings.setToolTip("Paste into your client's properties (Java, kcat -X, librdkafka, Python)")
         self.copy_settings = QPushButton("Copy client settings")
         self.copy_settings.setObjectName("copy-client-settings")
-        self.copy_settings.clicked.connect(lambda: self._copy(self.client_settings.text()))
+        self.settings_lines: list[str] = []  # copied one per line, as a properties file takes them
+        self.copy_settings.clicked.connect(lambda: self._copy("\n".join(self.settings_lines)))
         self.data_label = QLabel("")
         self.data_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         self.start_button = QPushButton("Start")
@@ -141,11 +142,13 @@ class LocalPane(QWidget):
         self.sample_button.setEnabled(state == "running")
         self.shown.emit(f"state:{state}")
 
-    def show_bootstrap(self, bootstrap: str, data_dir: str) -> None:
-        """The address the broker listens on ("" before its first start), with the client settings to paste."""
+    def show_bootstrap(self, bootstrap: str, data_dir: str, security: tuple[str, ...] = ()) -> None:
+        """The address the broker listens on ("" before its first start), with the client settings to paste
+        (and the security settings, key=value, when the broker runs secured)."""
         self.address = bootstrap
         self.bootstrap.setText(bootstrap or "chosen at the first start (9092 when free)")
-        self.client_settings.setText(f"bootstrap.servers={bootstrap}" if bootstrap else "")
+        self.settings_lines = [f"bootstrap.servers={bootstrap}", *security] if bootstrap else []
+        self.client_settings.setText("  ".join(self.settings_lines))
         self.copy_address.setEnabled(bool(bootstrap))
         self.copy_settings.setEnabled(bool(bootstrap))
         self.data_label.setText(data_dir)
