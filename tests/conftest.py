@@ -23,3 +23,15 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         reason = reason.removeprefix("Skipped: ")
         report.outcome = "failed"
         report.longrepr = f"skipped under CI=true, where nothing may skip: {reason}"
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _collect_garbage_per_module() -> Generator[None]:
+    """Collect garbage as each test module ends, so a socket or transport a module left open is reported there
+    (in its last test's teardown) rather than wherever the collector next happens to run. One CI run saw an
+    unclosed asyncio transport from an engine test collected inside test_layers' ast.parse, where it also set off
+    CPython 3.11's "AST constructor recursion depth mismatch" SystemError."""
+    yield
+    import gc
+
+    gc.collect()
