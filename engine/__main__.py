@@ -1,6 +1,9 @@
 """Command line of the bundled broker, like kafka-server-start.sh:
 
     python -m engine [server.properties] [--override key=value ...]
+
+With zookeeper.connect the broker joins a cluster coordinated by that ZooKeeper ensemble
+(engine.cluster, inter-broker protocol 3.9-IV0); without it, it runs alone.
 """
 
 from __future__ import annotations
@@ -66,10 +69,25 @@ async def serve(settings: dict[str, str]) -> int:
     for name in config.ignored:
         log.info("property %s has no effect in this broker and is ignored", name)
     broker = Broker(config)
+    node = None
+    if config["zookeeper.connect"]:
+        from engine.cluster.node import ZkNode
+        from engine.cluster.zk import ZkError
+
+        node = ZkNode(broker)
+        try:
+            broker.zk_cluster_id = await node.connect()
+        except ZkError as exc:
+            log.error("%s", exc)
+            await node.zk.close()
+            return 1
+        broker.cluster = node
     try:
         broker.open()
     except BrokerError as exc:
         log.error("%s", exc.message)
+        if node is not None:
+            await node.zk.close()
         return 1
     server = KafkaServer(broker)
     try:
@@ -77,7 +95,18 @@ async def serve(settings: dict[str, str]) -> int:
     except OSError as exc:
         log.error("cannot listen on %s: %s", ",".join(config["listeners"]), exc.strerror or exc)
         broker.close()
+        if node is not None:
+            await node.zk.close()
         return 1
+    if node is not None:
+        try:
+            await node.start()
+        except Exception as exc:
+            log.error("joining the cluster at %s failed: %s", config["zookeeper.connect"], exc)
+            await node.shutdown()
+            await server.stop()
+            broker.close()
+            return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -88,10 +117,13 @@ async def serve(settings: dict[str, str]) -> int:
     log_tasks = asyncio.create_task(broker.log_manager.run())
     cleaner = asyncio.create_task(broker.cleaner.run())
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
-    log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
-             broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
+    log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s%s", READY_MESSAGE, broker.node_id,
+             broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir,
+             f", ZooKeeper {config['zookeeper.connect']}" if node is not None else "")
     await stop.wait()
     log.info("shutting down")
+    if node is not None:
+        await node.shutdown()
     for task in (retention, group_timers, log_tasks, cleaner):
         task.cancel()
     await server.stop()

@@ -41,15 +41,24 @@ class EngineProcess:
         return self.proc.pid
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (several brokers of a cluster start together)."""
         settings = {"listeners": f"PLAINTEXT://{self.bootstrap}", "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
                     "log.dirs": str(self.data_dir), "node.id": "1", **self.overrides}
         args = [sys.executable, "-m", "engine"]
         for k, v in settings.items():
             args += ["--override", f"{k}={v}"]
-        started = time.monotonic()
+        self._started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                          preexec_fn=self.preexec)
+
+    def wait_ready(self) -> None:
+        assert self.proc is not None
+        started = self._started
         deadline = started + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -1,0 +1,118 @@
+"""A cluster of engine brokers in ZooKeeper mode over a ZooKeeper ensemble: real processes on loopback, each
+stopped, killed or restarted by PID; the znodes read with kazoo to find leaders, the controller and the ISR
+(as Kafka's system tests do in ZooKeeper mode)."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from kazoo.client import KazooClient
+
+from tests.components.engine_proc import EngineProcess
+from tests.components.process import wait_until
+from tests.components.zk_ensemble import ZkEnsemble
+
+FAST = {  # failures noticed in seconds, not Kafka's 18-30 s defaults
+    "zookeeper.session.timeout.ms": "4000", "replica.lag.time.max.ms": "4000",
+    "controlled.shutdown.retry.backoff.ms": "500", "group.initial.rebalance.delay.ms": "0",
+    "offsets.topic.num.partitions": "6", "offsets.topic.replication.factor": "3", "replica.fetch.backoff.ms": "200",
+    "leader.imbalance.check.interval.seconds": "3600", "log.flush.offset.checkpoint.interval.ms": "60000",
+}
+
+
+class EngineCluster:
+    def __init__(self, workdir: Path, ensemble: ZkEnsemble, size: int = 3,
+                 overrides: dict[str, str] | None = None) -> None:
+        self.workdir = workdir
+        self.ensemble = ensemble
+        self.brokers: dict[int, EngineProcess] = {}
+        for broker_id in range(1, size + 1):
+            settings = {"broker.id": str(broker_id), "node.id": str(broker_id),
+                        "zookeeper.connect": ensemble.connect, **FAST, **(overrides or {})}
+            self.brokers[broker_id] = EngineProcess(workdir / f"broker{broker_id}" / "data", settings)
+            (workdir / f"broker{broker_id}").mkdir(parents=True, exist_ok=True)
+        self._zk: KazooClient | None = None
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(b.bootstrap for b in self.brokers.values())
+
+    # -- ZooKeeper views --------------------------------------------------------------------------
+    @property
+    def zk(self) -> KazooClient:
+        if self._zk is None:
+            self._zk = KazooClient(hosts=self.ensemble.connect, timeout=10)
+            self._zk.start(timeout=30)
+        return self._zk
+
+    def znode(self, path: str) -> Any:
+        if not self.zk.exists(path):
+            return None
+        data, _stat = self.zk.get(path)
+        return json.loads(data) if data else None
+
+    def registered(self) -> set[int]:
+        return {int(c) for c in self.zk.get_children("/brokers/ids")} if self.zk.exists("/brokers/ids") else set()
+
+    def controller(self) -> int:
+        doc = self.znode("/controller")
+        return int(doc["brokerid"]) if doc else -1
+
+    def state(self, topic: str, partition: int) -> dict[str, Any] | None:
+        doc = self.znode(f"/brokers/topics/{topic}/partitions/{partition}/state")
+        return doc if isinstance(doc, dict) else None
+
+    def leader(self, topic: str, partition: int) -> int:
+        s = self.state(topic, partition)
+        return int(s["leader"]) if s else -1
+
+    def isr(self, topic: str, partition: int) -> list[int]:
+        s = self.state(topic, partition)
+        return list(s["isr"]) if s else []
+
+    # -- processes ------------------------------------------------------------------------------------
+    def start(self, timeout: float = 60) -> None:
+        for b in self.brokers.values():
+            b.launch()
+        for b in self.brokers.values():
+            b.wait_ready()
+        wait_until(lambda: self.registered() == set(self.brokers) and self.controller() in self.brokers, timeout,
+                   "every broker to register and a controller")
+
+    def start_broker(self, broker_id: int, timeout: float = 60) -> None:
+        b = self.brokers[broker_id]
+        b.start()
+        wait_until(lambda: broker_id in self.registered(), timeout, f"broker {broker_id} to register")
+
+    def kill(self, broker_id: int) -> None:
+        b = self.brokers[broker_id]
+        assert b.proc is not None
+        os.killpg(b.proc.pid, signal.SIGKILL)
+        b.proc.wait(10)
+
+    def stop(self, broker_id: int, timeout: float = 60) -> int:
+        return self.brokers[broker_id].stop(timeout)
+
+    def wait_deregistered(self, broker_id: int, timeout: float = 30) -> None:
+        wait_until(lambda: broker_id not in self.registered(), timeout, f"/brokers/ids/{broker_id} to vanish")
+
+    def signal(self, broker_id: int, sig: int) -> None:
+        b = self.brokers[broker_id]
+        assert b.proc is not None
+        os.kill(b.proc.pid, sig)
+
+    def close(self) -> None:
+        for b in self.brokers.values():
+            b.close()
+        if self._zk is not None:
+            self._zk.stop()
+            self._zk.close()
+
+    def logs(self) -> Iterator[tuple[int, str]]:
+        for broker_id, b in self.brokers.items():
+            yield broker_id, b.tail(60)
