@@ -87,8 +87,8 @@ async def _find_in_cluster(ctx: RequestContext, key_type: int, keys: list[str]) 
     cfg = ctx.broker.config
     partitions = int(cfg["offsets.topic.num.partitions"])
     configs = {**OFFSETS_TOPIC_CONFIGS, "segment.bytes": str(cfg["offsets.topic.segment.bytes"])}
-    code = await node.admin.ensure_internal_topic(OFFSETS_TOPIC, partitions, int(cfg["offsets.topic.replication.factor"]),
-                                                  configs)
+    rf = int(cfg["offsets.topic.replication.factor"])
+    code = await node.admin.ensure_internal_topic(OFFSETS_TOPIC, partitions, rf, configs)
     out = {}
     for key in keys:
         where = client_view.coordinator(node, OFFSETS_TOPIC, key, partitions) if code is ErrorCode.none else None

@@ -25,8 +25,8 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
         return {"throttle_time": 0, "error_code": err, "producer_id": new_pid, "producer_epoch": new_epoch}
     if pid >= 0 and 0 <= epoch < 32766:
         return {"throttle_time": 0, "error_code": ErrorCode.none, "producer_id": pid, "producer_epoch": epoch + 1}
-    new_pid = ctx.broker.next_producer_id()
-    if new_pid is None:  # ZooKeeper mode, before the controller's first block of ids arrived: the client retries
+    next_id = ctx.broker.next_producer_id()
+    if next_id is None:  # ZooKeeper mode, before the controller's first block of ids arrived: the client retries
         return {"throttle_time": 0, "error_code": ErrorCode.coordinator_load_in_progress, "producer_id": -1,
                 "producer_epoch": -1}
-    return {"throttle_time": 0, "error_code": ErrorCode.none, "producer_id": new_pid, "producer_epoch": 0}
+    return {"throttle_time": 0, "error_code": ErrorCode.none, "producer_id": next_id, "producer_epoch": 0}

@@ -14,8 +14,8 @@ from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
 from engine.broker import INTERNAL_TOPICS, BrokerError, topic_name_problem
-from engine.cluster import client_view
 from engine.catalog import TopicRecord
+from engine.cluster import client_view
 from engine.protocol.codec import field
 
 NO_OPS = -(2**31)

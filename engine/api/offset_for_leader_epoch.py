@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from kio.schema.errors import ErrorCode
-
 from engine.api.context import RequestContext
 from engine.api.fetch import leader_epoch_error
 from engine.protocol.codec import field

@@ -54,7 +54,7 @@ class AlterPartitionManager:
         broker = cache.brokers.get(cache.controller_id)
         if broker is None:
             return None
-        ep = broker.endpoint(self.m.listener) or (broker.endpoints[0] if broker.endpoints else None)
+        ep = broker.endpoint(self.m.listener or "") or (broker.endpoints[0] if broker.endpoints else None)
         if ep is None:
             return None
         if self._client is None or (self._client.host, self._client.port) != (ep.host, ep.port):
@@ -70,7 +70,11 @@ class AlterPartitionManager:
             if not self.pending:
                 continue
             batch, self.pending = self.pending, {}
-            retry = await self._send(batch)
+            try:
+                retry = await self._send(batch)
+            except Exception:
+                log.exception("sending AlterPartition failed")
+                retry = batch
             for key, item in retry.items():
                 self.pending.setdefault(key, item)
             if self.pending:

@@ -41,7 +41,8 @@ def encode_request(api_key: int, version: int, correlation_id: int, client_id: s
     buf.write(struct.pack(">h", len(cid)) + cid)
     if header_version >= 2:
         buf.write(b"\x00")  # no tagged fields
-    entity_writer(cls)(buf, entity)
+    write: Any = entity_writer(cls)
+    write(buf, entity)
     payload = buf.getvalue()
     return _SIZE.pack(len(payload)) + payload
 
@@ -51,7 +52,8 @@ def decode_response(api_key: int, version: int, payload: bytes) -> Any:
     offset = 4
     if cls.__header_schema__.__version__ >= 1:  # type: ignore[attr-defined]
         offset += 1  # tagged fields of the response header (none are sent)
-    entity, _ = entity_reader(cls)(payload, offset)
+    read: Any = entity_reader(cls)
+    entity, _ = read(payload, offset)
     return entity
 
 
@@ -77,6 +79,7 @@ class BrokerClient:
                     asyncio.open_connection(self.host, self.port), min(self.timeout_s, 10.0))
             except (OSError, TimeoutError) as exc:
                 raise BrokerUnreachable(f"cannot connect to {self.address}: {exc!r}") from exc
+        assert self._reader is not None and self._writer is not None
         return self._reader, self._writer
 
     async def send(self, api_key: int, version: int, body: Mapping[str, Any] | Any,

@@ -65,8 +65,8 @@ class ReplicaFetcher:
         self.m = manager
         self.leader_id = leader_id
         cfg = manager.config
-        self.client = BrokerClient(host, port, f"replica-fetcher-{manager.node_id}-from-{leader_id}",
-                                   int(cfg["replica.socket.timeout.ms"]) / 1000 + int(cfg["replica.fetch.wait.max.ms"]) / 1000)
+        timeout_s = (int(cfg["replica.socket.timeout.ms"]) + int(cfg["replica.fetch.wait.max.ms"])) / 1000
+        self.client = BrokerClient(host, port, f"replica-fetcher-{manager.node_id}-from-{leader_id}", timeout_s)
         self.max_wait_ms = int(cfg["replica.fetch.wait.max.ms"])
         self.min_bytes = int(cfg["replica.fetch.min.bytes"])
         self.max_bytes = int(cfg["replica.fetch.response.max.bytes"])
@@ -101,39 +101,48 @@ class ReplicaFetcher:
     # -- the loop -------------------------------------------------------------------------------
     async def _run(self) -> None:
         while True:
-            now = time.monotonic()
-            ready = {tp: s for tp, s in self.partitions.items() if s.delayed_until <= now}
-            if not ready:
-                self._wake.clear()
-                delays = [s.delayed_until - now for s in self.partitions.values()]
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), min(delays) if delays else None)
-                continue
             try:
-                response = await self.client.send(1, FETCH_VERSION, self._request(ready))
-            except BrokerUnreachable as exc:
-                log.debug("fetch from broker %d failed: %s", self.leader_id, exc)
+                await self._fetch_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("replica fetcher from broker %d failed; retrying", self.leader_id)
                 await asyncio.sleep(self.backoff_s)
+
+    async def _fetch_once(self) -> None:
+        now = time.monotonic()
+        ready = {tp: s for tp, s in self.partitions.items() if s.delayed_until <= now}
+        if not ready:
+            self._wake.clear()
+            delays = [s.delayed_until - now for s in self.partitions.values()]
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), min(delays) if delays else None)
+            return
+        try:
+            response = await self.client.send(1, FETCH_VERSION, self._request(ready))
+        except BrokerUnreachable as exc:
+            log.debug("fetch from broker %d failed: %s", self.leader_id, exc)
+            await asyncio.sleep(self.backoff_s)
+            return
+        if int(response.error_code) != 0:
+            log.warning("fetch from broker %d: %s", self.leader_id, ErrorCode(int(response.error_code)).name)
+            await asyncio.sleep(self.backoff_s)
+            return
+        by_id = {s.topic_id: tp[0] for tp, s in ready.items()}
+        for t in response.responses:
+            topic = by_id.get(t.topic_id)
+            if topic is None:
                 continue
-            if int(response.error_code) != 0:
-                log.warning("fetch from broker %d: %s", self.leader_id, ErrorCode(int(response.error_code)).name)
-                await asyncio.sleep(self.backoff_s)
-                continue
-            by_id = {s.topic_id: tp[0] for tp, s in ready.items()}
-            for t in response.responses:
-                topic = by_id.get(t.topic_id)
-                if topic is None:
-                    continue
-                for pd in t.partitions:
-                    tp = (topic, int(pd.partition_index))
-                    sent = ready.get(tp)
-                    if sent is None or self.partitions.get(tp) is not sent:
-                        continue  # removed or replaced meanwhile
-                    try:
-                        await self._process(tp, sent, pd)
-                    except Exception:
-                        log.exception("%s-%d: handling the fetch from broker %d failed", *tp, self.leader_id)
-                        sent.delayed_until = time.monotonic() + self.backoff_s
+            for pd in t.partitions:
+                tp = (topic, int(pd.partition_index))
+                sent = ready.get(tp)
+                if sent is None or self.partitions.get(tp) is not sent:
+                    continue  # removed or replaced meanwhile
+                try:
+                    await self._process(tp, sent, pd)
+                except Exception:
+                    log.exception("%s-%d: handling the fetch from broker %d failed", *tp, self.leader_id)
+                    sent.delayed_until = time.monotonic() + self.backoff_s
 
     def _request(self, ready: dict[TP, FetchState]) -> dict[str, Any]:
         topics: dict[uuid.UUID, list[dict[str, Any]]] = {}

@@ -28,6 +28,7 @@ Leader rules, as Kafka 3.9's:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import time
@@ -183,6 +184,8 @@ class ReplicaSet:
         p = self.p
         self.pending_isr = None
         if leader_epoch != p.leader_epoch or partition_epoch < self.partition_epoch or not p.is_leader:
+            log.info("%s: ignoring the controller's ISR %s at leader epoch %d, partition epoch %d (now %d, %d)",
+                     p.name, list(isr), leader_epoch, partition_epoch, p.leader_epoch, self.partition_epoch)
             return
         p.isr = list(isr)
         self.partition_epoch = partition_epoch
@@ -299,10 +302,8 @@ class ReplicaSet:
             if remaining <= 0:
                 return ErrorCode.request_timed_out
             event = self._changed
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(event.wait(), remaining)
-            except TimeoutError:
-                pass
 
     def describe(self) -> dict[str, Any]:
         return {"partition_epoch": self.partition_epoch, "pending_isr": self.pending_isr,

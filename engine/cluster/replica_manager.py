@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from kio.schema.errors import ErrorCode
@@ -59,12 +59,13 @@ class ReplicaManager:
         self.metadata_changed = asyncio.Event()
         self.controller_epoch = 0
         self.fetchers: dict[int, ReplicaFetcher] = {}
+        self._closing: set[asyncio.Task[None]] = set()
         self.alter_partition = AlterPartitionManager(self)
         self.lag_ms = int(self.config["replica.lag.time.max.ms"])
         self._hw_checkpoint = read_checkpoint(broker.data_dir / HW_CHECKPOINT)
         self._tasks = [asyncio.create_task(self._isr_expiration(), name="isr-expiration"),
                        asyncio.create_task(self._checkpoint_loop(), name="highwatermark-checkpoint")]
-        for (topic, index), p in list(broker.partitions.items()):
+        for (topic, _index), p in list(broker.partitions.items()):
             self.attach(p, broker.local_topics[topic].topic_id)
 
     @property
@@ -162,7 +163,7 @@ class ReplicaManager:
             fetcher = ReplicaFetcher(self, leader, host, port)
             old = self.fetchers.get(leader)
             if old is not None:
-                asyncio.create_task(old.close())
+                self._background(old.close())
             self.fetchers[leader] = fetcher
         return fetcher
 
@@ -174,7 +175,12 @@ class ReplicaManager:
         for leader, fetcher in list(self.fetchers.items()):
             if not fetcher.partitions:
                 del self.fetchers[leader]
-                asyncio.create_task(fetcher.close())
+                self._background(fetcher.close())
+
+    def _background(self, coro: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(coro)
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
 
     # -- StopReplica ---------------------------------------------------------------------------------
     async def stop_replica(self, req: Any) -> dict[str, Any]:

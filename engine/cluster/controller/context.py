@@ -58,7 +58,8 @@ class ControllerContext:
         ids = set(broker_ids)
         return [tp for tp in self.all_partitions() if ids & set(self.replicas(tp))]
 
-    def replicas_on(self, broker_ids: Iterable[int], partitions: Iterable[TP] | None = None) -> list[tuple[str, int, int]]:
+    def replicas_on(self, broker_ids: Iterable[int],
+                    partitions: Iterable[TP] | None = None) -> list[tuple[str, int, int]]:
         ids = set(broker_ids)
         tps = self.all_partitions() if partitions is None else list(partitions)
         return [(t, p, r) for (t, p) in tps for r in self.replicas((t, p)) if r in ids]

@@ -120,7 +120,8 @@ class TopicDeletion:
         if not self.c.is_active:
             return
         top_error = int(response.error_code)
-        done, failed = [], []
+        done: list[tuple[str, int, int]] = []
+        failed: list[tuple[str, int, int]] = []
         for pe in response.partition_errors:
             key = (str(pe.topic_name), int(pe.partition_index), broker_id)
             if self.ctx.replica_states.get(key) is not R.DELETION_STARTED:

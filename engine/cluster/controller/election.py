@@ -25,7 +25,8 @@ class Elected:
     unclean: bool = False
 
 
-def offline(assignment: Sequence[int], isr: Sequence[int], live: Collection[int], unclean_allowed: bool) -> Elected | None:
+def offline(assignment: Sequence[int], isr: Sequence[int], live: Collection[int],
+            unclean_allowed: bool) -> Elected | None:
     for r in assignment:
         if r in live and r in isr:
             return Elected(r, tuple(b for b in isr if b in live))

@@ -82,6 +82,8 @@ async def alter_partition(c: KafkaController, req: Any) -> dict[str, Any]:
             current = ctx.leadership.get(tp)
             error = _check(ctx.live_ids, wanted, current)
             if error is not None:
+                log.info("AlterPartition of %s-%d from %d refused with %s (asked ISR %s at epochs %d/%d, now %s)", *tp,
+                         broker_id, error.name, list(isr), wanted.leader_epoch, wanted.partition_epoch, current)
                 parts_out.append(_part(index, error))
                 continue
             assert current is not None

@@ -15,14 +15,14 @@ Partitions:
 
 Replicas:
 
-    target                     from                                          action
-    NewReplica                 NonExistentReplica                            LeaderAndIsr(isNew) to it if a leader exists
-    OnlineReplica              NewReplica, Online, Offline, DeletionIneligible  LeaderAndIsr with the current state
-    OfflineReplica             NewReplica, Online, Offline, DeletionIneligible  StopReplica(delete=false); out of the ISR
-    ReplicaDeletionStarted     OfflineReplica                                StopReplica(delete=true, epoch -2)
-    ReplicaDeletionSuccessful  ReplicaDeletionStarted                        -
-    ReplicaDeletionIneligible  OfflineReplica, ReplicaDeletionStarted        (deletion waits for the broker)
-    NonExistentReplica         ReplicaDeletionSuccessful                     forgotten
+    target                     from                                     action
+    NewReplica                 NonExistentReplica                       LeaderAndIsr(isNew) to it if a leader exists
+    OnlineReplica              New, Online, Offline, DeletionIneligible LeaderAndIsr with the current state
+    OfflineReplica             New, Online, Offline, DeletionIneligible StopReplica(delete=false); out of the ISR
+    ReplicaDeletionStarted     OfflineReplica                           StopReplica(delete=true, epoch -2)
+    ReplicaDeletionSuccessful  ReplicaDeletionStarted                   -
+    ReplicaDeletionIneligible  OfflineReplica, ReplicaDeletionStarted   (deletion waits for the broker)
+    NonExistentReplica         ReplicaDeletionSuccessful                forgotten
 """
 
 from __future__ import annotations
