@@ -7,14 +7,16 @@ from __future__ import annotations
 import json
 import os
 import signal
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
 from kazoo.client import KazooClient
 
-from tests.components.engine_proc import EngineProcess
-from tests.components.process import wait_until
+from tests.components.engine_proc import EngineProcess, _require_engine
+from tests.components.process import free_port, wait_until
+from tests.components.report import record
 from tests.components.zk_ensemble import ZkEnsemble
 
 FAST = {  # failures noticed in seconds, not Kafka's 18-30 s defaults
@@ -25,17 +27,39 @@ FAST = {  # failures noticed in seconds, not Kafka's 18-30 s defaults
 }
 
 
+# The broker configuration of the Kafka tutorial the issue quotes (issue 10), host names and ports made loopback:
+# only broker.id, the advertised listener and the log directory differ between the three brokers.
+TUTORIAL_PROPERTIES = """broker.id={broker_id}
+advertised.listeners=PLAINTEXT://127.0.0.1:{port}
+log.dirs={log_dirs}
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+zookeeper.connect={zookeeper_connect}
+"""
+
+
 class EngineCluster:
     def __init__(self, workdir: Path, ensemble: ZkEnsemble, size: int = 3,
-                 overrides: dict[str, str] | None = None) -> None:
+                 overrides: dict[str, str] | None = None, tutorial: bool = False) -> None:
+        """Brokers 1..size with FAST failure detection and the overrides; with `tutorial`, brokers 0..size-1 each
+        started from a server.properties written exactly as the tutorial's (TUTORIAL_PROPERTIES), nothing added."""
         self.workdir = workdir
         self.ensemble = ensemble
         self.brokers: dict[int, EngineProcess] = {}
-        for broker_id in range(1, size + 1):
+        for broker_id in (range(size) if tutorial else range(1, size + 1)):
+            home = workdir / f"broker{broker_id}"
+            home.mkdir(parents=True, exist_ok=True)
+            if tutorial:
+                port = free_port()
+                props = home / "server.properties"
+                props.write_text(TUTORIAL_PROPERTIES.format(broker_id=broker_id, port=port, log_dirs=home / "data",
+                                                            zookeeper_connect=ensemble.connect))
+                self.brokers[broker_id] = EngineProcess(home / "data", properties=props, port=port)
+                continue
             settings = {"broker.id": str(broker_id), "node.id": str(broker_id),
                         "zookeeper.connect": ensemble.connect, **FAST, **(overrides or {})}
-            self.brokers[broker_id] = EngineProcess(workdir / f"broker{broker_id}" / "data", settings)
-            (workdir / f"broker{broker_id}").mkdir(parents=True, exist_ok=True)
+            self.brokers[broker_id] = EngineProcess(home / "data", settings)
         self._zk: KazooClient | None = None
 
     @property
@@ -81,6 +105,7 @@ class EngineCluster:
             b.launch()
         for b in self.brokers.values():
             b.wait_ready()
+            record("engine (ZooKeeper mode)", b.version, b.startup_seconds)
         wait_until(lambda: self.registered() == set(self.brokers) and self.controller() in self.brokers, timeout,
                    "every broker to register and a controller")
 
@@ -108,7 +133,16 @@ class EngineCluster:
 
     def close(self) -> None:
         for b in self.brokers.values():
+            if b.proc is not None and b.proc.poll() is None:
+                try:  # a stopped (SIGSTOP) broker cannot act on SIGTERM
+                    os.kill(b.proc.pid, signal.SIGCONT)
+                except ProcessLookupError:
+                    pass
+        running = [b for b in self.brokers.values() if b.proc is not None and b.proc.poll() is None]
+        for b in running[:-1]:
             b.close()
+        for b in running[-1:]:  # the last broker standing has no one to hand its leaders to: its controlled
+            b.kill()            # shutdown would only retry (controlled.shutdown.max.retries x backoff), as Kafka's does
         if self._zk is not None:
             self._zk.stop()
             self._zk.close()
@@ -116,3 +150,37 @@ class EngineCluster:
     def logs(self) -> Iterator[tuple[int, str]]:
         for broker_id, b in self.brokers.items():
             yield broker_id, b.tail(60)
+
+
+@pytest.fixture
+def zk_ensemble(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ZkEnsemble]:
+    """Three ZooKeeper nodes (myid 1-3, server.N lines), each on free loopback ports, stopped by PID."""
+    ensemble = ZkEnsemble(tmp_path_factory.mktemp("zk-ensemble"))
+    try:
+        ensemble.start()
+        record("zookeeper ensemble", ensemble.version, ensemble.startup_seconds)
+        yield ensemble
+    finally:
+        ensemble.stop()
+
+
+@pytest.fixture
+def engine_cluster_factory(zk_ensemble: ZkEnsemble,
+                           tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., EngineCluster]]:
+    """make(**overrides) -> a started 3-broker engine cluster over the test's ZooKeeper ensemble;
+    make(tutorial=True) starts the brokers from the tutorial's server.properties as written."""
+    _require_engine()
+    made: list[EngineCluster] = []
+
+    def make(tutorial: bool = False, size: int = 3, **overrides: str) -> EngineCluster:
+        cluster = EngineCluster(tmp_path_factory.mktemp("engine-cluster"), zk_ensemble, size,
+                                {k.replace("_", "."): v for k, v in overrides.items()}, tutorial=tutorial)
+        made.append(cluster)
+        cluster.start()
+        return cluster
+
+    yield make
+    for cluster in made:
+        cluster.close()
+        for broker_id, tail in cluster.logs():  # shown by pytest when the test failed
+            print(f"--- broker {broker_id} ---\n{tail}")

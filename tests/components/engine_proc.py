@@ -24,9 +24,11 @@ class EngineProcess:
     zookeeper = None
 
     def __init__(self, data_dir: Path, overrides: dict[str, str] | None = None,
-                 preexec: Callable[[], None] = die_with_parent) -> None:
+                 preexec: Callable[[], None] = die_with_parent, properties: Path | None = None,
+                 port: int | None = None) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        self.properties = properties  # a server.properties to start from as written (then no overrides are added)
+        self.port = port if port is not None else free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.overrides = overrides or {}
         self.preexec = preexec  # runs in the child before exec (die_with_parent, or that plus resource limits)
@@ -49,6 +51,9 @@ class EngineProcess:
         settings = {"listeners": f"PLAINTEXT://{self.bootstrap}", "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
                     "log.dirs": str(self.data_dir), "node.id": "1", **self.overrides}
         args = [sys.executable, "-m", "engine"]
+        if self.properties is not None:
+            args.append(str(self.properties))
+            settings = dict(self.overrides)
         for k, v in settings.items():
             args += ["--override", f"{k}={v}"]
         self._started = time.monotonic()

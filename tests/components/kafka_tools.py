@@ -83,14 +83,20 @@ def kafka_streams_libs(version: str = "3.9.1") -> Path:
     return libs
 
 
+# Kafka 3.9 still has these tools in the core jar, under their old class names
+MAIN_CLASSES_3_9 = {**MAIN_CLASSES, "kafka-console-producer": "kafka.tools.ConsoleProducer",
+                    "kafka-broker-api-versions": "kafka.admin.BrokerApiVersionsCommand"}
+
+
 class KafkaCli:
-    def __init__(self, libs: Path, workdir: Path) -> None:
+    def __init__(self, libs: Path, workdir: Path, main_classes: dict[str, str] | None = None) -> None:
         self.libs = libs
         self.workdir = workdir
         self.log_flags = log_config_flags(workdir)
+        self.main_classes = main_classes or MAIN_CLASSES
 
     def command(self, tool: str, *args: str) -> list[str]:
-        main = MAIN_CLASSES[tool]
+        main = self.main_classes[tool]
         return ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", main, *args]
 
     def run(self, tool: str, *args: str, input: str | None = None, timeout: float = 120,
@@ -111,7 +117,7 @@ class KafkaCli:
         if any("\t" in a or "\n" in a for args in runs for a in args):
             raise ValueError("ToolBatch arguments cannot hold tabs or newlines")
         runs_file.write_text("".join("\t".join(args) + "\n" for args in runs))
-        cmd = ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", str(TOOL_BATCH), MAIN_CLASSES[tool],
+        cmd = ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", str(TOOL_BATCH), self.main_classes[tool],
                str(runs_file), str(batch)]
         done = subprocess.run(cmd, text=True, capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL)
         if done.returncode != 0:
@@ -124,3 +130,9 @@ class KafkaCli:
 @pytest.fixture(scope="session")
 def kafka_cli(tmp_path_factory: pytest.TempPathFactory) -> KafkaCli:
     return KafkaCli(kafka_libs(KAFKA_TOOLS_VERSION), tmp_path_factory.mktemp("kafka-cli"))
+
+
+@pytest.fixture(scope="session")
+def kafka39_cli(tmp_path_factory: pytest.TempPathFactory) -> KafkaCli:
+    """Kafka 3.9.1's tools: the release that still runs in ZooKeeper mode, as the tutorial's cluster does."""
+    return KafkaCli(kafka_libs("3.9.1"), tmp_path_factory.mktemp("kafka39-cli"), MAIN_CLASSES_3_9)
