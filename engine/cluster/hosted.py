@@ -35,8 +35,14 @@ def open_hosted(broker: Broker) -> None:
                 broker._open_partition(rec, i, recovery_points.get((rec.name, i)))
 
 
-def ensure_replica(broker: Broker, topic: str, index: int, topic_id: uuid.UUID) -> Partition:
-    """The local replica of topic-index, its log created (and the topic recorded) when new."""
+def ensure_replica(broker: Broker, topic: str, index: int, topic_id: uuid.UUID,
+                   configs: dict[str, str] | None = None) -> Partition:
+    """The local replica of topic-index, its log created (and the topic recorded) when new; configs, when given,
+    are the topic's overrides just read from /config/topics/<topic>."""
+    if configs is not None:
+        for known in (broker.topics.get(topic), broker.local_topics.get(topic)):
+            if known is not None and known.topic_id == topic_id:
+                known.configs = dict(configs)
     p = broker.partition(topic, index)
     if p is not None:
         return p
@@ -49,7 +55,8 @@ def ensure_replica(broker: Broker, topic: str, index: int, topic_id: uuid.UUID) 
         broker.catalog.delete_topic(topic)
         rec = None
     if rec is None:
-        configs = broker.topics[topic].configs if topic in broker.topics else {}
+        if configs is None:
+            configs = broker.topics[topic].configs if topic in broker.topics else {}
         rec = TopicRecord(topic, topic_id, index + 1, 1, dict(configs), broker.now_ms())
         broker.catalog.add_topic(rec)
         broker.local_topics[topic] = rec

@@ -98,6 +98,7 @@ class ZkNode:
         broker = self.broker
         self.replicas = ReplicaManager(broker, self.listener, lambda: self.epoch, on_leadership=self._on_leadership)
         self.replicas.on_metadata = self._on_metadata
+        self.replicas.read_topic_configs = self.configs.read
         self.producer_ids = ProducerIdManager(self.replicas)
         if broker.groups is not None and broker.journal is not None:
             journal = broker.journal

@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from kio.schema.errors import ErrorCode
@@ -55,6 +55,9 @@ class ReplicaManager:
         self._broker_epoch = broker_epoch
         self.on_leadership = on_leadership
         self.on_metadata: Callable[[set[str]], None] | None = None
+        # /config/topics/<t>, read before a new replica's log is created (as Kafka's fetchLogConfig does), so that
+        # its first produce already sees the topic's min.insync.replicas and log settings
+        self.read_topic_configs: Callable[[str], Awaitable[dict[str, str]]] | None = None
         self.metadata = MetadataCache()
         self.metadata_changed = asyncio.Event()
         self.controller_epoch = 0
@@ -105,13 +108,25 @@ class ReplicaManager:
         for t in req.topic_states:
             errors: list[dict[str, Any]] = []
             topics_out.append({"topic_id": t.topic_id, "partition_errors": errors})
+            configs = await self._configs_of_new_topic(str(t.topic_name), t.topic_id)
             for ps in t.partition_states:
-                error = self._apply(str(t.topic_name), t.topic_id, ps, leaders)
+                error = self._apply(str(t.topic_name), t.topic_id, ps, leaders, configs)
                 errors.append({"partition_index": int(ps.partition_index), "error_code": error})
         self._close_idle_fetchers()
         return {"error_code": ErrorCode.none, "topics": topics_out}
 
-    def _apply(self, topic: str, topic_id: uuid.UUID, ps: Any, leaders: dict[int, tuple[str, int]]) -> ErrorCode:
+    async def _configs_of_new_topic(self, topic: str, topic_id: uuid.UUID) -> dict[str, str] | None:
+        local = self.broker.local_topics.get(topic)
+        if self.read_topic_configs is None or (local is not None and local.topic_id == topic_id):
+            return None
+        try:
+            return await self.read_topic_configs(topic)
+        except Exception as exc:  # ZooKeeper unreachable: the configs arrive with the next change notification
+            log.warning("reading the configs of %s failed: %s", topic, exc)
+            return None
+
+    def _apply(self, topic: str, topic_id: uuid.UUID, ps: Any, leaders: dict[int, tuple[str, int]],
+               configs: dict[str, str] | None = None) -> ErrorCode:
         index = int(ps.partition_index)
         replicas = tuple(int(r) for r in ps.replicas)
         if self.node_id not in replicas:
@@ -121,7 +136,7 @@ class ReplicaManager:
                 and int(ps.leader_epoch) <= existing.leader_epoch:
             return ErrorCode.stale_controller_epoch
         try:
-            p = hosted.ensure_replica(self.broker, topic, index, topic_id)
+            p = hosted.ensure_replica(self.broker, topic, index, topic_id, configs)
         except Exception as exc:  # a log that cannot be opened or created
             log.error("%s-%d: cannot open the replica: %s", topic, index, exc)
             return ErrorCode.kafka_storage_error

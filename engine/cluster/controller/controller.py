@@ -244,7 +244,9 @@ class KafkaController:
         batch = self.batch()
         batch.add_update_metadata(sorted(self.ctx.live_or_shutting_ids), list(self.ctx.leadership))
         batch.send()
-        # replica state machine start-up: every replica on a live broker is told its partition's state
+        # replica state machine start-up (ReplicaStateMachine.startup): every replica on a live broker is told its
+        # partition's state; the replicas on dead brokers start as ReplicaDeletionIneligible and go OfflineReplica,
+        # which takes them out of the ISR (a broker that died while there was no controller leaves the ISR too)
         online, offline = [], []
         for t, p, r in self.ctx.replicas_of(self.ctx.all_partitions()):
             if self.ctx.replica_online(r, True):
@@ -252,9 +254,9 @@ class KafkaController:
                 self.ctx.replica_states[(t, p, r)] = R.ONLINE
             else:
                 offline.append((t, p, r))
-                self.ctx.replica_states[(t, p, r)] = R.DELETION_INELIGIBLE if t in self.ctx.topics_to_delete \
-                    else R.OFFLINE
+                self.ctx.replica_states[(t, p, r)] = R.DELETION_INELIGIBLE
         await self.machines.replicas_to(batch, online, R.ONLINE)
+        await self.machines.replicas_to(batch, offline, R.OFFLINE)
         # partition state machine start-up
         for tp in self.ctx.all_partitions():
             lead = self.ctx.leadership.get(tp)
