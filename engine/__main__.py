@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
+import faulthandler
+import io
 import logging
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -122,6 +126,7 @@ async def serve(settings: dict[str, str]) -> int:
              f", ZooKeeper {config['zookeeper.connect']}" if node is not None else "")
     await stop.wait()
     log.info("shutting down")
+    watchdog = _shutdown_watchdog(loop, SHUTDOWN_REPORT_AFTER_S)
     if node is not None:
         await node.shutdown()
     for task in (retention, group_timers, log_tasks, cleaner):
@@ -130,8 +135,36 @@ async def serve(settings: dict[str, str]) -> int:
     await broker.cleaner.stop()
     await broker.log_manager.drain()
     await loop.run_in_executor(None, broker.close)  # the shutdown sync, off the event loop
+    watchdog.cancel()
     log.info("stopped cleanly")
     return 0
+
+
+SHUTDOWN_REPORT_AFTER_S = 10.0
+
+
+def _shutdown_watchdog(loop: asyncio.AbstractEventLoop, after_s: float) -> threading.Timer:
+    """A shutdown that takes longer than after_s logs where it is stuck: every thread's stack, and (when the
+    event loop still runs) every task's."""
+
+    def report() -> None:
+        log = logging.getLogger("engine")
+        log.warning("shutdown still running after %.0f s; thread stacks follow", after_s)
+        faulthandler.dump_traceback(all_threads=True)
+
+        def tasks() -> None:
+            for task in asyncio.all_tasks(loop):
+                out = io.StringIO()
+                task.print_stack(limit=12, file=out)
+                log.warning("task %s:\n%s", task.get_name(), out.getvalue())
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(tasks)
+
+    timer = threading.Timer(after_s, report)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 async def _retention_loop(broker: object, interval_ms: int) -> None:

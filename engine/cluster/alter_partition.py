@@ -13,12 +13,12 @@ new proposal later.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from typing import TYPE_CHECKING, Any
 
 from kio.schema.errors import ErrorCode
 
+from engine.aio import cancel_and_wait
 from engine.cluster.client import BrokerClient, BrokerUnreachable
 from engine.cluster.replica import ReplicaSet
 
@@ -43,9 +43,7 @@ class AlterPartitionManager:
         self._wake.set()
 
     async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)
         if self._client is not None:
             self._client.close()
 

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 
 from kio.schema.errors import ErrorCode
 
+from engine.aio import cancel_and_wait
 from engine.cluster.client import BrokerClient, BrokerUnreachable
 from engine.storage.epoch_cache import UNDEFINED_EPOCH
 from engine.storage.fileio import StorageError
@@ -93,9 +94,7 @@ class ReplicaFetcher:
         self.partitions.pop(tp, None)
 
     async def close(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)
         self.client.close()
 
     # -- the loop -------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from kio.schema.errors import ErrorCode
 
+from engine.aio import cancel_and_wait
 from engine.cluster import hosted
 from engine.cluster.alter_partition import AlterPartitionManager
 from engine.cluster.fetcher import ReplicaFetcher
@@ -282,11 +283,7 @@ class ReplicaManager:
         return {tp: p.high_watermark for tp, p in self.broker.partitions.items() if p.replication is not None}
 
     async def close(self) -> None:
-        for task in self._tasks:
-            task.cancel()
-        for task in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await cancel_and_wait(*self._tasks)
         await self.alter_partition.close()
         for fetcher in list(self.fetchers.values()):
             await fetcher.close()

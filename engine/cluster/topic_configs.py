@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from kazoo.exceptions import NoNodeError
 
+from engine.aio import cancel_and_wait
 from engine.cluster import znodes as Z
 from engine.cluster.zk import ZkClient, ZkError
 
@@ -49,11 +50,7 @@ class TopicConfigs:
         task.add_done_callback(self._tasks.discard)
 
     async def close(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-        for task in list(self._tasks):
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        await cancel_and_wait(*self._tasks)
 
     async def _process(self) -> None:
         try:

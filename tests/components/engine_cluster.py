@@ -4,6 +4,7 @@ stopped, killed or restarted by PID; the znodes read with kazoo to find leaders,
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -132,20 +133,26 @@ class EngineCluster:
         os.kill(b.proc.pid, sig)
 
     def close(self) -> None:
+        """Stop every broker (the last one standing by SIGKILL: it has no one to hand its leaders to, so its
+        controlled shutdown would only retry, as Kafka's does); every broker is stopped even when one fails to."""
         for b in self.brokers.values():
             if b.proc is not None and b.proc.poll() is None:
-                try:  # a stopped (SIGSTOP) broker cannot act on SIGTERM
+                with contextlib.suppress(ProcessLookupError):  # a stopped (SIGSTOP) broker cannot act on SIGTERM
                     os.kill(b.proc.pid, signal.SIGCONT)
-                except ProcessLookupError:
-                    pass
         running = [b for b in self.brokers.values() if b.proc is not None and b.proc.poll() is None]
+        problems: list[BaseException] = []
         for b in running[:-1]:
-            b.close()
-        for b in running[-1:]:  # the last broker standing has no one to hand its leaders to: its controlled
-            b.kill()            # shutdown would only retry (controlled.shutdown.max.retries x backoff), as Kafka's does
+            try:
+                b.close()
+            except Exception as exc:  # reported once every broker is down
+                problems.append(exc)
+        for b in self.brokers.values():
+            b.kill()
         if self._zk is not None:
             self._zk.stop()
             self._zk.close()
+        if problems:
+            raise problems[0]
 
     def logs(self) -> Iterator[tuple[int, str]]:
         for broker_id, b in self.brokers.items():

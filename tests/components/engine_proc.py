@@ -89,7 +89,7 @@ class EngineProcess:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"engine did not stop within {timeout} s of SIGTERM:\n{self.tail()}") from None
+            raise AssertionError(f"engine did not stop within {timeout} s of SIGTERM:\n{self.tail(150)}") from None
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

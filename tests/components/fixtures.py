@@ -15,8 +15,9 @@ from tests.components.report import pytest_terminal_summary
 from tests.components.tansu_server import tansu
 from tests.components.zk_server import zookeeper
 
-__all__ = ["any_cluster", "engine", "engine_cluster_factory", "engine_factory", "kafka39_cli", "kafka_cli", "kafka_kraft", "kafka_zk", "pytest_terminal_summary",
-           "registry", "registry_factory", "shared_engine", "tansu", "zk_ensemble", "zookeeper"]
+__all__ = ["any_cluster", "engine", "engine_cluster_factory", "engine_factory", "kafka39_cli", "kafka_cli",
+           "kafka_kraft", "kafka_zk", "pytest_terminal_summary", "registry", "registry_factory", "shared_engine",
+           "tansu", "zk_ensemble", "zookeeper"]
 
 CLUSTERS = ("engine", "kafka_zk", "kafka_kraft", "tansu")
 

@@ -79,7 +79,7 @@ def test_replication_with_broker_failures(engine_cluster_factory: Any) -> None:
         assert cluster.stop(broker_id, timeout=30) == 0
     for p in range(PARTITIONS):
         replicas = {b: replica_records(proc.data_dir, TOPIC, p) for b, proc in cluster.brokers.items()}
-        first, *others = replicas.values()
+        first = next(iter(replicas.values()))
         assert [r.offset for r in first] == [o for o, _v in consumed[p]]
         for broker_id, records in replicas.items():
             assert records == first, f"partition {p}: the replica on broker {broker_id} differs"

@@ -12,12 +12,12 @@ partitions of topics being deleted go out with leader -2.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
 from typing import Any
 
+from engine.aio import cancel_and_wait
 from engine.cluster import schemas
 from engine.cluster.client import BrokerClient, BrokerUnreachable
 from engine.cluster.controller.context import TP, ControllerContext
@@ -65,9 +65,7 @@ class _BrokerSender:
                     log.exception("handling broker %d's answer to request %d", self.broker_id, item.api_key)
 
     async def close(self) -> None:
-        self.task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self.task
+        await cancel_and_wait(self.task)
         self.client.close()
 
 

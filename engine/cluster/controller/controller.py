@@ -36,6 +36,7 @@ from typing import Any
 
 from kazoo.exceptions import NodeExistsError
 
+from engine.aio import cancel_and_wait
 from engine.cluster import znodes as Z
 from engine.cluster.controller import requests as controller_requests
 from engine.cluster.controller.channel import ControllerChannel, RequestBatch
@@ -80,9 +81,7 @@ class KafkaController:
 
     async def close(self) -> None:
         if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+            await cancel_and_wait(self._task)
         await self._resign_quietly()
 
     def put(self, name: str, fn: Callable[[], Awaitable[Any]], future: asyncio.Future[Any] | None = None) -> None:
