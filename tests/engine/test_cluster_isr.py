@@ -61,7 +61,9 @@ def test_a_stopped_follower_leaves_the_isr_and_rejoins(engine_cluster_factory: A
         assert err is None, err
         wait_until(lambda: follower not in cluster.isr("lagging", 0), 30, f"broker {follower} to leave the ISR")
         shrunk_after = time.monotonic() - stopped
-        assert shrunk_after >= LAG_MS / 1000, f"the ISR shrank {shrunk_after:.2f} s after SIGSTOP"
+        # the follower last counted as caught up when its last fetch reached the leader, which parks an idle fetch
+        # for up to replica.fetch.wait.max.ms (500) before the SIGSTOP
+        assert shrunk_after >= (LAG_MS - 500) / 1000, f"the ISR shrank {shrunk_after:.2f} s after SIGSTOP"
         assert follower in cluster.registered(), "the controller, not the leader, removed the follower"
         assert sorted(cluster.isr("lagging", 0)) == sorted({leader, controller} | ({1, 2, 3} - {follower}))
         assert cluster.leader("lagging", 0) == leader
