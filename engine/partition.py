@@ -107,11 +107,17 @@ class Partition:
         self.producers = ProducerStateManager()
         epochs = self.log.epochs
         rebuild_epochs = not epochs.loaded and not epochs.entries()
+        latest = epochs.latest_epoch
+        added = False
         for h in self.log.iter_batch_headers(self.log.log_start_offset):
-            if rebuild_epochs:
+            # a missing checkpoint is rebuilt whole; one older than the log (written, not yet fsynced, at a crash)
+            # gains the epochs the log has past its latest
+            if rebuild_epochs or latest is None or h.partition_leader_epoch > latest:
                 epochs.assign(h.partition_leader_epoch, max(h.base_offset, self.log.log_start_offset), flush=False)
+                latest = epochs.latest_epoch
+                added = True
             self._track(h)
-        if rebuild_epochs and epochs.entries():
+        if added and epochs.entries():
             epochs.flush()
 
     def _track(self, h: BatchHeader) -> None:

@@ -9,8 +9,9 @@ What that level fixes (replication-facts.md, §1-§3):
   (schemas.py, controller/);
 - leaders change the ISR through AlterPartition to the controller (IBP >= 2.7-IV2): no leader writes a state
   znode and no /isr_change_notification nodes are made (alter_partition.py);
-- followers fetch with Fetch v17 (their id and broker epoch in ReplicaState, KIP-903) and truncate on a DivergingEpoch in the fetch
-  response, starting at their log end with LastFetchedEpoch (IBP >= 2.7-IV1; fetcher.py);
+- followers fetch with Fetch v17 (their id and broker epoch in ReplicaState, KIP-903) and truncate on a
+  DivergingEpoch in the fetch response, starting at their log end with LastFetchedEpoch (IBP >= 2.7-IV1;
+  fetcher.py);
 - producer id blocks come from the controller by AllocateProducerIds (IBP >= 3.0-IV0; producer_ids.py).
 
 node.py joins the cluster (registration, /cluster/id, the controller election); replica_manager.py applies the

@@ -12,9 +12,12 @@ log diverges from its leader's (KIP-101, KIP-279):
 `end_offset_for(epoch)` answers OffsetsForLeaderEpoch and the leader's divergence check of
 a follower's fetch: for the latest epoch the log end offset; for an older one the start
 offset of the next larger epoch (the first offset that epoch does not cover). The file is
-written to a temporary name, fsynced and renamed on every change (epochs change at leader
-elections, rarely); an unreadable file counts as missing, and the log then rebuilds the
-cache from its batch headers.
+written to a temporary name and renamed on every change (epochs change at leader elections,
+rarely). A change made by an append (`assign(..., sync=False)`) is not fsynced there, on the
+event loop: the log's next flush fsyncs the checkpoint with the segments, off the loop (Kafka
+fsyncs it in assign, on a request thread). What a crash can leave is covered at start-up: an
+unreadable file counts as missing and the cache is rebuilt from the batch headers, and epochs
+found in the log past the checkpoint's latest are added (a checkpoint older than its log).
 """
 
 from __future__ import annotations
@@ -66,7 +69,7 @@ class LeaderEpochCache:
             self._put(epoch, start)
         self.loaded = True
 
-    def flush(self) -> None:
+    def flush(self, sync: bool = True) -> None:
         if self.path is None or not self.path.parent.exists():
             return
         tmp = self.path.with_name(self.path.name + ".tmp")
@@ -75,8 +78,18 @@ class LeaderEpochCache:
         with open(tmp, "w") as f:
             f.write(text)
             f.flush()
-            fileio.fsync(f.fileno())
+            if sync:
+                fileio.fsync(f.fileno())
         os.replace(tmp, self.path)
+
+    def open_for_sync(self) -> int | None:
+        """A read-only descriptor of the checkpoint, for the log's flush to fsync off the loop (None: no file)."""
+        if self.path is None:
+            return None
+        try:
+            return os.open(self.path, os.O_RDONLY)
+        except OSError:
+            return None
 
     # -- changes ----------------------------------------------------------------------------
     def _put(self, epoch: int, start: int) -> bool:
@@ -92,9 +105,9 @@ class LeaderEpochCache:
         self.starts.append(start)
         return True
 
-    def assign(self, epoch: int, start: int, flush: bool = True) -> None:
+    def assign(self, epoch: int, start: int, flush: bool = True, sync: bool = True) -> None:
         if self._put(epoch, start) and flush:
-            self.flush()
+            self.flush(sync)
 
     def truncate_from_end(self, end_offset: int) -> None:
         """Forget the epochs that start at or after end_offset (the log was truncated there)."""

@@ -181,6 +181,9 @@ class Log:
                 break
             if seg.fd >= 0:
                 fds.append(os.dup(seg.fd))
+        checkpoint = self.epochs.open_for_sync()  # the epochs of what is flushed, written but not yet fsynced
+        if checkpoint is not None:
+            fds.append(checkpoint)
         return FlushJob(self, upto, fds)
 
     def flush(self, now_ms: int = 0) -> None:
@@ -258,7 +261,7 @@ class Log:
             next_offset = last + 1
             pos += h.size
         self.active.append(data, first, next_offset - 1, max_ts, offset_of_max)
-        self.epochs.assign(leader_epoch, first)
+        self.epochs.assign(leader_epoch, first, sync=False)  # fsynced by the next flush, off the event loop
         return AppendInfo(first, next_offset - 1, -1 if log_append is None else log_append, max_ts, offset_of_max)
 
     def append_as_follower(self, records: bytes | bytearray) -> AppendInfo | None:
@@ -294,7 +297,7 @@ class Log:
             self.roll(max(max_ts, 0))
         self.active.append(data, first, last, max_ts, offset_of_max)
         for epoch, start in epoch_starts:
-            self.epochs.assign(epoch, start)
+            self.epochs.assign(epoch, start, sync=False)  # fsynced by the next flush, off the event loop
         return AppendInfo(first, last, -1, max_ts, offset_of_max)
 
     # -- reading ----------------------------------------------------------------------
