@@ -4,6 +4,9 @@
 
 An @file argument is read as more arguments, one per line (a way to pass credentials
 without putting them on the command line).
+
+With zookeeper.connect the broker joins a cluster coordinated by that ZooKeeper ensemble
+(engine.cluster, inter-broker protocol 3.9-IV0); without it, it runs alone.
 """
 
 from __future__ import annotations
@@ -11,9 +14,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
+import contextlib
+import faulthandler
+import io
 import logging
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,6 +28,7 @@ from typing import TYPE_CHECKING
 from engine.config import ConfigError, load_broker_config, parse_properties_text
 
 if TYPE_CHECKING:
+    from engine.config import BrokerConfig
     from engine.security.scram import ScramCredential
 
     ScramUpsert = tuple[dict[tuple[str, str], ScramCredential], list[tuple[str, str]]]
@@ -97,6 +105,22 @@ def raise_open_files_limit() -> None:
         pass
 
 
+def _zookeeper_mode_security(config: BrokerConfig) -> None:
+    """ZooKeeper mode speaks to other brokers in PLAINTEXT and keeps ACLs per broker, so it refuses what it cannot
+    honour cluster-wide: a secured inter-broker listener and an authorizer."""
+    from engine.security.listeners import parse_listeners
+
+    listeners = {lst.name: lst for lst in parse_listeners(config)}
+    listener = config["inter.broker.listener.name"] or next(iter(listeners), "PLAINTEXT")
+    found = listeners.get(listener)
+    if found is None or found.protocol != "PLAINTEXT":
+        raise ConfigError(f"in ZooKeeper mode the inter-broker listener ({listener}) must be PLAINTEXT here: "
+                          "brokers do not authenticate to each other yet")
+    if str(config["authorizer.class.name"] or "").strip():
+        raise ConfigError("authorizer.class.name is not supported in ZooKeeper mode yet: ACLs are kept per broker, "
+                          "not in ZooKeeper")
+
+
 async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None = None) -> int:
     from engine.broker import Broker, BrokerError
     from engine.security.broker_security import BrokerSecurity
@@ -109,10 +133,30 @@ async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None 
     for name in config.ignored:
         log.info("property %s has no effect in this broker and is ignored", name)
     broker = Broker(config)
+    node = None
+    if config["zookeeper.connect"]:
+        try:
+            _zookeeper_mode_security(config)
+        except ConfigError as exc:
+            log.error("configuration error: %s", exc)
+            return 2
+        from engine.cluster.node import ZkNode
+        from engine.cluster.zk import ZkError
+
+        node = ZkNode(broker)
+        try:
+            broker.zk_cluster_id = await node.connect()
+        except ZkError as exc:
+            log.error("%s", exc)
+            await node.zk.close()
+            return 1
+        broker.cluster = node
     try:
         broker.open()
     except BrokerError as exc:
         log.error("%s", exc.message)
+        if node is not None:
+            await node.zk.close()
         return 1
     try:
         security = BrokerSecurity.open(config, config.data_dir)
@@ -121,6 +165,8 @@ async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None 
     except ConfigError as exc:
         log.error("configuration error: %s", exc)
         broker.close()
+        if node is not None:
+            await node.zk.close()
         return 2
     server = KafkaServer(broker, security)
     try:
@@ -129,7 +175,18 @@ async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None 
         log.error("cannot listen on %s: %s", ",".join(config["listeners"]), exc.strerror or exc)
         security.close()
         broker.close()
+        if node is not None:
+            await node.zk.close()
         return 1
+    if node is not None:
+        try:
+            await node.start()
+        except Exception as exc:
+            log.error("joining the cluster at %s failed: %s", config["zookeeper.connect"], exc)
+            await node.shutdown()
+            await server.stop()
+            broker.close()
+            return 1
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -140,11 +197,15 @@ async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None 
     log_tasks = asyncio.create_task(broker.log_manager.run())
     cleaner = asyncio.create_task(broker.cleaner.run())
     addrs = ", ".join(f"{h}:{p}" for h, p in bound)
-    log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s", READY_MESSAGE, broker.node_id,
-             broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir)
+    log.info("%s (node.id=%d, cluster.id=%s) on %s in %.0f ms, data in %s%s", READY_MESSAGE, broker.node_id,
+             broker.cluster_id, addrs, (time.monotonic() - started) * 1000, config.data_dir,
+             f", ZooKeeper {config['zookeeper.connect']}" if node is not None else "")
     log.info("security: %s", security.describe())
     await stop.wait()
     log.info("shutting down")
+    watchdog = _shutdown_watchdog(loop, SHUTDOWN_REPORT_AFTER_S)
+    if node is not None:
+        await node.shutdown()
     for task in (retention, group_timers, log_tasks, cleaner):
         task.cancel()
     await server.stop()
@@ -152,8 +213,36 @@ async def serve(settings: dict[str, str], scram_users: list[ScramUpsert] | None 
     await broker.cleaner.stop()
     await broker.log_manager.drain()
     await loop.run_in_executor(None, broker.close)  # the shutdown sync, off the event loop
+    watchdog.cancel()
     log.info("stopped cleanly")
     return 0
+
+
+SHUTDOWN_REPORT_AFTER_S = 10.0
+
+
+def _shutdown_watchdog(loop: asyncio.AbstractEventLoop, after_s: float) -> threading.Timer:
+    """A shutdown that takes longer than after_s logs where it is stuck: every thread's stack, and (when the
+    event loop still runs) every task's."""
+
+    def report() -> None:
+        log = logging.getLogger("engine")
+        log.warning("shutdown still running after %.0f s; thread stacks follow", after_s)
+        faulthandler.dump_traceback(all_threads=True)
+
+        def tasks() -> None:
+            for task in asyncio.all_tasks(loop):
+                out = io.StringIO()
+                task.print_stack(limit=12, file=out)
+                log.warning("task %s:\n%s", task.get_name(), out.getvalue())
+
+        with contextlib.suppress(RuntimeError):
+            loop.call_soon_threadsafe(tasks)
+
+    timer = threading.Timer(after_s, report)
+    timer.daemon = True
+    timer.start()
+    return timer
 
 
 async def _retention_loop(broker: object, interval_ms: int) -> None:

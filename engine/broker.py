@@ -1,6 +1,9 @@
 """The broker's state: topics and partitions with their logs, the catalog, and topic operations.
 
-Handlers in engine/api call into this; it knows nothing of the wire protocol.
+Handlers in engine/api call into this; it knows nothing of the wire protocol. With
+zookeeper.connect set, `cluster` is the broker's ZooKeeper-mode node (engine.cluster.node):
+`topics` then mirror the cluster's metadata, `partitions` are the replicas hosted here
+(`local_topics` their topics), and topic changes go through ZooKeeper.
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kio.schema.errors import ErrorCode
 
@@ -38,6 +41,9 @@ from engine.log_cleaner import LogCleaner
 from engine.log_manager import LogManager
 from engine.partition import Partition, open_partition
 from engine.storage import Log, LogConfig
+
+if TYPE_CHECKING:
+    from engine.cluster.node import ZkNode
 
 log = logging.getLogger("engine.broker")
 
@@ -106,6 +112,9 @@ class Broker:
         self._topics_by_id: dict[uuid.UUID, TopicRecord] = {}
         self._lock_fd: int | None = None
         self.cluster_id = ""
+        self.cluster: ZkNode | None = None  # ZooKeeper mode
+        self.zk_cluster_id: str | None = None  # /cluster/id, read before open() in ZooKeeper mode
+        self.local_topics: dict[str, TopicRecord] = {}  # ZooKeeper mode: topics with replicas here
 
     def now_ms(self) -> int:
         return int(self.clock() * 1000)
@@ -123,7 +132,7 @@ class Broker:
         self._lock_fd = fd
         self.catalog = Catalog(self.data_dir / "engine-metadata.sqlite")
         stored = self.catalog.get_meta("cluster.id")
-        wanted = self.config["cluster.id"]
+        wanted = self.zk_cluster_id or self.config["cluster.id"]
         if stored and wanted and stored != wanted:
             raise BrokerError(ErrorCode.inconsistent_cluster_id,
                               f"cluster.id {wanted} does not match {stored} stored in {self.data_dir}")
@@ -136,13 +145,18 @@ class Broker:
         self.log_manager = LogManager(
             self.data_dir, self._logs, flush_check_ms=int(self.config["log.flush.scheduler.interval.ms"]),
             checkpoint_interval_ms=int(self.config["log.flush.offset.checkpoint.interval.ms"]), wall_ms=self.now_ms)
-        recovery_points = self.log_manager.recovery_points()
-        for rec in self.catalog.topics():
-            self.topics[rec.name] = rec
-            for i in range(rec.partitions):
-                self._open_partition(rec, i, recovery_points.get((rec.name, i)))
+        if self.cluster is not None:
+            from engine.cluster.hosted import open_hosted
+
+            open_hosted(self)
+        else:
+            recovery_points = self.log_manager.recovery_points()
+            for rec in self.catalog.topics():
+                self.topics[rec.name] = rec
+                for i in range(rec.partitions):
+                    self._open_partition(rec, i, recovery_points.get((rec.name, i)))
         self._remove_leftover_deletions()
-        open_coordinators(self)
+        open_coordinators(self, replay=self.cluster is None)
 
     def _open_partition(self, rec: TopicRecord, index: int, recovery_point: int | None = None) -> Partition:
         p = open_partition(self.data_dir, rec.name, index, rec.topic_id, self.log_config(rec.name), self.node_id,
@@ -262,6 +276,26 @@ class Broker:
     # -- topics ---------------------------------------------------------------------
     def partition(self, topic: str, index: int) -> Partition | None:
         return self.partitions.get((topic, index))
+
+    def leader_partition(self, topic: str, index: int) -> tuple[Partition | None, ErrorCode]:
+        """The partition when this broker leads it, else why not (Kafka's getPartitionOrError): a replica
+        here that follows, or a partition the cluster has elsewhere, is NOT_LEADER_OR_FOLLOWER."""
+        p = self.partitions.get((topic, index))
+        if self.cluster is None:
+            return (p, ErrorCode.none) if p is not None else (None, ErrorCode.unknown_topic_or_partition)
+        if p is not None and p.replication is not None and p.replication.leading:
+            return p, ErrorCode.none
+        if p is not None or self.cluster.replicas.metadata.contains(topic, index):
+            return None, ErrorCode.not_leader_or_follower
+        return None, ErrorCode.unknown_topic_or_partition
+
+    def next_producer_id(self) -> int | None:
+        """A producer id no other broker hands out (ZooKeeper mode: from the controller's blocks; None until the
+        first block arrives)."""
+        if self.cluster is not None:
+            return self.cluster.producer_ids.next_id()
+        assert self.catalog is not None
+        return self.catalog.next_producer_id()
 
     def topic_by_id(self, topic_id: uuid.UUID) -> TopicRecord | None:
         rec = self._topics_by_id.get(topic_id)

@@ -179,6 +179,33 @@ BROKER_PROPS: tuple[Prop, ...] = (
     Prop("max.incremental.fetch.session.cache.slots", _int, "1000", "Fetch sessions (KIP-227) kept at most.", _at_least(0)),
     Prop("log.message.downconversion.enable", _bool, "true", "Convert fetched batches to the old message format for Fetch v0-3.", topic_name="message.downconversion.enable", read_only=False),
     *SECURITY_PROPS,
+    # ZooKeeper mode and replication (engine.cluster), Kafka 3.9's names and defaults
+    Prop("zookeeper.connect", _str, None, "ZooKeeper ensemble (host:port,host:port[/chroot]); set, the broker joins a cluster coordinated by it."),
+    Prop("zookeeper.session.timeout.ms", _int, "18000", "ZooKeeper session timeout.", _at_least(1)),
+    Prop("zookeeper.connection.timeout.ms", _int, None, "Longest wait for a ZooKeeper connection; defaults to the session timeout.", _at_least(1)),
+    Prop("inter.broker.protocol.version", _str, "3.9-IV0", "Inter-broker protocol level; this broker speaks 3.9-IV0 only.", _one_of("3.9", "3.9-IV0")),
+    Prop("inter.broker.listener.name", _str, None, "Listener brokers use to reach each other; defaults to the first listener."),
+    Prop("replica.lag.time.max.ms", _int, "30000", "A follower that has not caught up for this long leaves the ISR.", _at_least(1)),
+    Prop("replica.fetch.wait.max.ms", _int, "500", "Longest wait of a follower's fetch at the leader.", _at_least(0)),
+    Prop("replica.fetch.min.bytes", _int, "1", "Bytes a follower's fetch waits for.", _at_least(1)),
+    Prop("replica.fetch.max.bytes", _int, "1048576", "Bytes a follower fetches per partition.", _at_least(0)),
+    Prop("replica.fetch.response.max.bytes", _int, "10485760", "Bytes of a follower's fetch response.", _at_least(0)),
+    Prop("replica.fetch.backoff.ms", _int, "1000", "Pause of a follower after a fetch error.", _at_least(0)),
+    Prop("replica.socket.timeout.ms", _int, "30000", "Socket timeout of follower fetches.", _at_least(1)),
+    Prop("replica.high.watermark.checkpoint.interval.ms", _int, "5000", "How often high watermarks are written to replication-offset-checkpoint.", _at_least(1)),
+    Prop("num.replica.fetchers", _int, "1", "Fetchers per source broker (one here).", _at_least(1)),
+    Prop("unclean.leader.election.enable", _bool, "false", "Elect a replica outside the ISR when no ISR member is alive (may lose data).", topic_name="unclean.leader.election.enable", read_only=False),
+    Prop("auto.leader.rebalance.enable", _bool, "true", "Move leadership back to preferred replicas."),
+    Prop("leader.imbalance.per.broker.percentage", _int, "10", "Imbalance above which preferred leaders are elected.", _at_least(0)),
+    Prop("leader.imbalance.check.interval.seconds", _int, "300", "How often the controller checks the leader imbalance.", _at_least(1)),
+    Prop("controlled.shutdown.enable", _bool, "true", "Move leadership away before shutting down."),
+    Prop("controlled.shutdown.max.retries", _int, "3", "Controlled shutdown attempts.", _at_least(0)),
+    Prop("controlled.shutdown.retry.backoff.ms", _int, "5000", "Pause between controlled shutdown attempts.", _at_least(0)),
+    Prop("controller.socket.timeout.ms", _int, "30000", "Timeout of the controller's requests to brokers.", _at_least(1)),
+    Prop("transaction.state.log.replication.factor", _int, "3", "Replication factor of __transaction_state (ZooKeeper mode).", _at_least(1)),
+    Prop("transaction.state.log.min.isr", _int, "2", "min.insync.replicas of __transaction_state (ZooKeeper mode).", _at_least(1)),
+    Prop("broker.id.generation.enable", _bool, "true", "Without broker.id, take one from /brokers/seqid."),
+    Prop("reserved.broker.max.id", _int, "1000", "Largest broker.id that is never generated.", _at_least(0)),
 )
 
 # Properties of a stock Kafka server.properties that change nothing in this broker.
@@ -186,12 +213,9 @@ BROKER_PROPS: tuple[Prop, ...] = (
 IGNORED_PROPS = frozenset({
     "num.network.threads", "num.io.threads", "socket.send.buffer.bytes",
     "socket.receive.buffer.bytes", "num.recovery.threads.per.data.dir",
-    "transaction.state.log.replication.factor", "transaction.state.log.min.isr",
     "share.coordinator.state.topic.replication.factor", "share.coordinator.state.topic.min.isr",
-    "zookeeper.connection.timeout.ms",
     "process.roles", "controller.quorum.voters", "controller.quorum.bootstrap.servers",
-    "controller.listener.names", "inter.broker.listener.name", "security.inter.broker.protocol",
-    "log.segment.delete.delay.ms", "num.replica.fetchers", "unclean.leader.election.enable",
+    "controller.listener.names", "security.inter.broker.protocol", "log.segment.delete.delay.ms",
 })
 
 _BY_NAME = {p.name: p for p in BROKER_PROPS}
@@ -315,6 +339,11 @@ def load_broker_config(settings: Mapping[str, str]) -> BrokerConfig:
             values["log.retention.ms"] = values["log.retention.minutes"] * 60_000
         else:
             values["log.retention.ms"] = values["log.retention.hours"] * 3_600_000
+    if "listeners" not in explicit and "advertised.listeners" in explicit:
+        # A server.properties naming only advertised.listeners (as the Kafka tutorial's): listen where it says.
+        values["listeners"] = values["advertised.listeners"]
+    if values.get("zookeeper.connection.timeout.ms") is None:
+        values["zookeeper.connection.timeout.ms"] = values["zookeeper.session.timeout.ms"]
     if "log.flush.interval.ms" not in explicit:
         values["log.flush.interval.ms"] = values["log.flush.scheduler.interval.ms"]
     if "log.roll.ms" not in explicit:
@@ -372,6 +401,7 @@ TOPIC_CONFIG_LIST: tuple[TopicConfig, ...] = (
     TopicConfig("min.cleanable.dirty.ratio", _float, "Dirty ratio a log needs before it is cleaned.", "log.cleaner.min.cleanable.ratio", check=lambda v: None if 0 <= v <= 1 else "must be between 0 and 1"),
     TopicConfig("file.delete.delay.ms", _int, "Delay before a deleted segment's files are removed.", fixed_default="60000", check=_at_least(0)),
     TopicConfig("flush.messages", _int, "Messages appended before the partition is flushed (fsync) and the append acknowledged.", "log.flush.interval.messages", check=_at_least(1)),
+    TopicConfig("unclean.leader.election.enable", _bool, "Elect a replica outside the ISR when no ISR member is alive.", "unclean.leader.election.enable"),
     TopicConfig("flush.ms", _int, "Longest time data stays unflushed (checked every log.flush.scheduler.interval.ms).", "log.flush.interval.ms", check=_at_least(0)),
 )
 TOPIC_CONFIGS = {t.name: t for t in TOPIC_CONFIG_LIST}

@@ -46,6 +46,8 @@ class FetchPartition:
     fetch_offset: int
     max_bytes: int
     current_leader_epoch: int = -1
+    last_fetched_epoch: int = -1  # a follower's (Fetch v12+), for the leader's divergence check
+    log_start_offset: int = -1  # a follower's
 
 
 @dataclasses.dataclass(slots=True)

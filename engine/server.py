@@ -24,6 +24,7 @@ import os
 import struct
 from typing import Any
 
+from engine.aio import cancel_and_wait
 from engine.api.context import CloseConnection, RequestContext
 from engine.api.routes import API_VERSIONS_KEY, BY_KEY, api_version_list
 from engine.broker import Broker
@@ -91,10 +92,7 @@ class KafkaServer:
     async def stop(self) -> None:
         for server in self.servers:
             server.close()
-        for task in list(self.connections):
-            task.cancel()
-        if self.connections:
-            await asyncio.gather(*self.connections, return_exceptions=True)
+        await cancel_and_wait(*self.connections)
         for server in self.servers:
             await server.wait_closed()
 

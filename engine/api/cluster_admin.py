@@ -9,6 +9,7 @@ from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
 from engine.api.metadata import NO_OPS
+from engine.cluster import client_view
 from engine.protocol.codec import field
 
 HIGH_WATERMARK = -1
@@ -22,9 +23,9 @@ async def delete_records(ctx: RequestContext, req: Any) -> dict[str, Any]:
             index = int(dp.partition_index)
             entry: dict[str, Any] = {"partition_index": index, "low_watermark": -1, "error_code": 0}
             parts.append(entry)
-            p = ctx.broker.partition(t.name, index)
+            p, missing = ctx.broker.leader_partition(t.name, index)
             if p is None:
-                entry["error_code"] = ErrorCode.unknown_topic_or_partition
+                entry["error_code"] = missing
                 continue
             offset = int(dp.offset)
             if offset == HIGH_WATERMARK:
@@ -42,12 +43,15 @@ async def delete_records(ctx: RequestContext, req: Any) -> dict[str, Any]:
 async def describe_cluster(ctx: RequestContext, req: Any) -> dict[str, Any]:
     broker = ctx.broker
     host, port = ctx.endpoint
+    brokers = [{"broker_id": broker.node_id, "host": host, "port": port, "rack": broker.config["broker.rack"]}]
+    controller = broker.node_id
+    if broker.cluster is not None:
+        brokers = [{"broker_id": b["node_id"], "host": b["host"], "port": b["port"], "rack": b["rack"]}
+                   for b in client_view.brokers(broker.cluster)]
+        controller = client_view.controller_id(broker.cluster)
     return {"throttle_time": 0, "error_code": 0, "error_message": None,
             "endpoint_type": int(field(req, "endpoint_type", 1)), "cluster_id": broker.cluster_id,
-            "controller_id": broker.node_id,
-            "brokers": [{"broker_id": broker.node_id, "host": host, "port": port,
-                         "rack": broker.config["broker.rack"]}],
-            "cluster_authorized_operations": NO_OPS}
+            "controller_id": controller, "brokers": brokers, "cluster_authorized_operations": NO_OPS}
 
 
 async def describe_log_dirs(ctx: RequestContext, req: Any) -> dict[str, Any]:

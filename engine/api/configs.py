@@ -13,7 +13,7 @@ from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
 from engine.broker import Broker, BrokerError
-from engine.config import BROKER_PROPS, TOPIC_CONFIGS, Prop, TopicConfig
+from engine.config import BROKER_PROPS, TOPIC_CONFIGS, Prop, TopicConfig, validate_topic_configs
 from engine.protocol.codec import field
 
 TOPIC, BROKER, BROKER_LOGGER = 2, 4, 8
@@ -193,7 +193,8 @@ def _apply_ops(current: dict[str, str], ops: list[tuple[str, int, str | None]],
     return new
 
 
-def _alter(ctx: RequestContext, req: Any, incremental: bool) -> dict[str, Any]:
+def _alter(ctx: RequestContext, req: Any, incremental: bool,
+           zk_writes: list[tuple[dict[str, Any], str, dict[str, str]]]) -> dict[str, Any]:
     broker = ctx.broker
     validate_only = bool(field(req, "validate_only", False))
     out = []
@@ -218,7 +219,14 @@ def _alter(ctx: RequestContext, req: Any, incremental: bool) -> dict[str, Any]:
                     raise BrokerError(ErrorCode.unknown_topic_or_partition, f"Topic '{name}' does not exist.")
                 base = dict(rec.configs) if incremental else {}
                 new = _apply_ops(base, ops, TOPIC_CONFIGS, "topic")
-                broker.set_topic_configs(name, new, validate_only)
+                if broker.cluster is not None:  # ZooKeeper mode: /config/topics/<t> and a change notification
+                    _parsed, err = validate_topic_configs(list(new.items()))
+                    if err:
+                        raise BrokerError(ErrorCode.invalid_config, err)
+                    if not validate_only:
+                        zk_writes.append((entry, name, new))
+                else:
+                    broker.set_topic_configs(name, new, validate_only)
             elif rtype == BROKER:
                 if not _is_this_broker(broker, name):
                     raise BrokerError(ErrorCode.invalid_request,
@@ -234,9 +242,27 @@ def _alter(ctx: RequestContext, req: Any, incremental: bool) -> dict[str, Any]:
     return {"throttle_time": 0, "responses": out}
 
 
+async def _alter_and_write(ctx: RequestContext, req: Any, incremental: bool) -> dict[str, Any]:
+    zk_writes: list[tuple[dict[str, Any], str, dict[str, str]]] = []
+    response = _alter(ctx, req, incremental, zk_writes)
+    if zk_writes:
+        from engine.cluster.admin import AdminError
+        from engine.cluster.zk import ZkError
+
+        assert ctx.broker.cluster is not None
+        for entry, name, new in zk_writes:
+            try:
+                await ctx.broker.cluster.admin.alter_topic_configs(name, new, False)
+            except AdminError as exc:
+                entry.update(error_code=exc.code, error_message=exc.message)
+            except ZkError as exc:
+                entry.update(error_code=ErrorCode.request_timed_out, error_message=str(exc))
+    return response
+
+
 async def alter_configs(ctx: RequestContext, req: Any) -> dict[str, Any]:
-    return _alter(ctx, req, incremental=False)
+    return await _alter_and_write(ctx, req, incremental=False)
 
 
 async def incremental_alter_configs(ctx: RequestContext, req: Any) -> dict[str, Any]:
-    return _alter(ctx, req, incremental=True)
+    return await _alter_and_write(ctx, req, incremental=True)

@@ -10,6 +10,13 @@
 - v13+ name topics by id.
 A parked fetch wakes as soon as any partition it reads gets new data, and answers
 (empty if nothing came) when max wait passes.
+
+In ZooKeeper mode only the leader serves fetches (NOT_LEADER_OR_FOLLOWER elsewhere). A
+fetch with a replica id (v15+: in ReplicaState) is a follower's: it reads up to the log end
+rather than the high watermark, is first checked for divergence (its LastFetchedEpoch ends
+earlier in the leader's epoch cache than its fetch offset: no records, DivergingEpoch so it
+truncates), and its fetch offset becomes its log end offset in the leader's bookkeeping
+(engine.cluster.replica: ISR expansion, high watermark).
 """
 
 from __future__ import annotations
@@ -49,7 +56,8 @@ def _requested(req: Any, by_id: bool) -> tuple[list[tuple[PartitionKey, FetchPar
         name = t.topic_id if by_id else t.topic
         for fp in t.partitions:
             wanted.append(((name, int(fp.partition)), FetchPartition(
-                int(fp.fetch_offset), int(fp.partition_max_bytes), int(field(fp, "current_leader_epoch", -1)))))
+                int(fp.fetch_offset), int(fp.partition_max_bytes), int(field(fp, "current_leader_epoch", -1)),
+                int(field(fp, "last_fetched_epoch", -1)), int(field(fp, "log_start_offset", -1)))))
     forgotten = [((t.topic_id if by_id else t.topic), int(i))
                  for t in field(req, "forgotten_topics_data", None) or () for i in t.partitions]
     return wanted, forgotten
@@ -62,18 +70,26 @@ def _resolve(broker: Broker, key: PartitionKey, by_id: bool) -> tuple[Partition 
         if rec is None:
             return None, ErrorCode.unknown_topic_id
         topic = rec.name
-    p = broker.partition(topic, index)
-    return p, ErrorCode.none if p is not None else ErrorCode.unknown_topic_or_partition
+    return broker.leader_partition(topic, index)
+
+
+def replica_id_of(req: Any, version: int) -> int:
+    """The follower's broker id, or -1 for a consumer (v15+ carry it in the ReplicaState tagged field)."""
+    if version >= 15:
+        state = field(req, "replica_state", None)
+        return int(state.replica_id) if state is not None else -1
+    return int(field(req, "replica_id", -1))
 
 
 class _Reader:
     """One pass over the partitions of a fetch: what each returns, the bytes in total, the partitions to watch."""
 
-    def __init__(self, broker: Broker, version: int, isolation: int, max_bytes: int) -> None:
+    def __init__(self, broker: Broker, version: int, isolation: int, max_bytes: int, replica_id: int = -1) -> None:
         self.broker = broker
         self.version = version
         self.isolation = isolation
         self.max_bytes = max_bytes
+        self.replica_id = replica_id
         self.total = 0
         self.watched: list[Partition] = []
 
@@ -92,9 +108,25 @@ class _Reader:
         if epoch_error is not None:
             entry["error_code"] = epoch_error
             return entry
+        follower = self.replica_id >= 0 and p.replication is not None
+        if follower:
+            assert p.replication is not None
+            if self.replica_id not in p.replicas:
+                entry["error_code"] = ErrorCode.not_leader_or_follower
+                return entry
+            if want.last_fetched_epoch >= 0:
+                epoch, end = p.log.epochs.end_offset_for(want.last_fetched_epoch, p.log.log_end_offset)
+                if epoch < 0:
+                    entry["error_code"] = ErrorCode.offset_out_of_range
+                    return entry
+                if epoch < want.last_fetched_epoch or end < want.fetch_offset:
+                    entry["diverging_epoch"] = {"epoch": epoch, "end_offset": end}
+                    return entry
+            p.replication.follower_fetched(self.replica_id, want.fetch_offset, want.log_start_offset)
+            entry.update(high_watermark=p.high_watermark, last_stable_offset=p.last_stable_offset)
         self.watched.append(p)
         committed = self.isolation == READ_COMMITTED
-        limit = lso if committed else hw
+        limit = p.log.log_end_offset if follower else (lso if committed else hw)
         budget = min(want.max_bytes, self.max_bytes - self.total)
         if budget <= 0 and self.total > 0:
             return entry
@@ -191,8 +223,9 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
     min_bytes = int(req.min_bytes)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + ms(req.max_wait) / 1000.0
+    replica_id = replica_id_of(req, version)
     while True:
-        reader = _Reader(broker, version, isolation, max_bytes)
+        reader = _Reader(broker, version, isolation, max_bytes, replica_id)
         results = [(key, reader.read(key, want)) for key, want in fctx.partitions]
         remaining = deadline - loop.time()
         if reader.total >= min_bytes or remaining <= 0 or not reader.watched:

@@ -7,7 +7,7 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
-from engine.api.group_membership import coordinator
+from engine.api.group_membership import coordinator, not_coordinator
 from engine.api.metadata import NO_OPS
 from engine.coordinator.group import GroupState
 from engine.protocol.codec import field
@@ -30,6 +30,10 @@ async def list_groups(ctx: RequestContext, req: Any) -> dict[str, Any]:
 async def describe_groups(ctx: RequestContext, req: Any) -> dict[str, Any]:
     out = []
     for group_id in req.groups:
+        if (refused := not_coordinator(ctx, group_id)) is not None:
+            out.append({"error_code": refused, "group_id": group_id, "group_state": "", "protocol_type": "",
+                        "protocol_data": "", "members": [], "authorized_operations": NO_OPS})
+            continue
         g = coordinator(ctx).describe(group_id)
         stable = g.state is GroupState.STABLE  # as Kafka: protocol, metadata and assignments only when Stable
         members = [{"member_id": m.member_id, "group_instance_id": m.group_instance_id, "client_id": m.client_id,
@@ -44,12 +48,15 @@ async def describe_groups(ctx: RequestContext, req: Any) -> dict[str, Any]:
 
 
 async def delete_groups(ctx: RequestContext, req: Any) -> dict[str, Any]:
-    return {"throttle_time": 0, "results": [{"group_id": gid, "error_code": coordinator(ctx).delete_group(gid)}
-                                            for gid in req.groups_names]}
+    return {"throttle_time": 0, "results": [
+        {"group_id": gid, "error_code": not_coordinator(ctx, gid) or coordinator(ctx).delete_group(gid)}
+        for gid in req.groups_names]}
 
 
 async def offset_delete(ctx: RequestContext, req: Any) -> dict[str, Any]:
     wanted = [(t.name, int(p.partition_index)) for t in req.topics for p in t.partitions]
+    if (refused := not_coordinator(ctx, req.group_id)) is not None:
+        return {"error_code": refused, "throttle_time": 0, "topics": []}
     top, results = coordinator(ctx).delete_offsets(req.group_id, wanted)
     if top is not ErrorCode.none:
         return {"error_code": top, "throttle_time": 0, "topics": []}

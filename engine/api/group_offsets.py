@@ -7,7 +7,7 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
-from engine.api.group_membership import coordinator
+from engine.api.group_membership import coordinator, not_coordinator
 from engine.protocol.codec import field
 
 
@@ -17,8 +17,17 @@ async def offset_commit(ctx: RequestContext, req: Any) -> dict[str, Any]:
         for p in t.partitions:
             entries.append((t.name, int(p.partition_index), int(p.committed_offset),
                             int(field(p, "committed_leader_epoch", -1)), p.committed_metadata))
-    results = coordinator(ctx).commit(req.group_id, int(field(req, "generation_id_or_member_epoch", -1)),
-                                      field(req, "member_id", None) or "", field(req, "group_instance_id"), entries)
+    if (refused := not_coordinator(ctx, req.group_id)) is not None:
+        results = [refused] * len(entries)
+    else:
+        results = coordinator(ctx).commit(req.group_id, int(field(req, "generation_id_or_member_epoch", -1)),
+                                          field(req, "member_id", None) or "", field(req, "group_instance_id"),
+                                          entries)
+        if ctx.broker.cluster is not None and ctx.broker.journal is not None:
+            # ZooKeeper mode: answered once the commit is replicated to the ISR of its partition
+            replicated = await ctx.broker.journal.replicated(ctx.broker.journal.mark(req.group_id))
+            if replicated is not ErrorCode.none:
+                results = [replicated if r is ErrorCode.none else r for r in results]
     it = iter(results)
     topics = [{"name": t.name, "partitions": [{"partition_index": p.partition_index, "error_code": next(it)}
                                                for p in t.partitions]} for t in req.topics]
@@ -48,6 +57,9 @@ async def offset_fetch(ctx: RequestContext, req: Any) -> dict[str, Any]:
     stable = bool(field(req, "require_stable", False))
     if ctx.version >= 8:
         groups = [{"group_id": g.group_id, "topics": _topics(ctx, g.group_id, g.topics, stable), "error_code": 0}
-                  for g in req.groups]
+                  if (refused := not_coordinator(ctx, g.group_id)) is None else
+                  {"group_id": g.group_id, "topics": [], "error_code": refused} for g in req.groups]
         return {"throttle_time": 0, "groups": groups}
+    if (refused := not_coordinator(ctx, req.group_id)) is not None:
+        return {"throttle_time": 0, "topics": [], "error_code": refused}
     return {"throttle_time": 0, "topics": _topics(ctx, req.group_id, req.topics, stable), "error_code": 0}

@@ -35,10 +35,12 @@ def _v0(ctx: RequestContext, p: Partition, ts: int, max_num: int, from_consumer:
     return {"old_style_offsets": offsets}
 
 
-def _v1(ctx: RequestContext, p: Partition, ts: int, committed: bool) -> dict[str, Any]:
+def _v1(ctx: RequestContext, p: Partition, ts: int, committed: bool, replica: bool = False) -> dict[str, Any]:
     if ts < 0 and (ts not in MIN_VERSION or ctx.version < MIN_VERSION[ts]):
         return {"error_code": ErrorCode.unsupported_version}
     epoch = p.leader_epoch
+    if ts == LATEST and replica:  # a follower asking (engine.cluster.fetcher): the log end, not the high watermark
+        return {"offset": p.log.log_end_offset, "leader_epoch": epoch}
     if ts == LATEST:
         return {"offset": p.last_stable_offset if committed else p.high_watermark, "leader_epoch": epoch}
     if ts in (EARLIEST, EARLIEST_LOCAL):
@@ -69,9 +71,9 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
             entry: dict[str, Any] = {"partition_index": index, "error_code": 0, "timestamp": -1,
                                      "offset": -1, "leader_epoch": -1, "old_style_offsets": []}
             parts.append(entry)
-            p = ctx.broker.partition(t.name, index)
+            p, missing = ctx.broker.leader_partition(t.name, index)
             if p is None:
-                entry["error_code"] = ErrorCode.unknown_topic_or_partition
+                entry["error_code"] = missing
                 continue
             if ctx.version >= 1 and counts[(t.name, index)] > 1:
                 entry["error_code"] = ErrorCode.invalid_request
@@ -84,6 +86,6 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any]:
             if ctx.version == 0:
                 entry.update(_v0(ctx, p, ts, int(lp.max_num_offsets), from_consumer))
             else:
-                entry.update(_v1(ctx, p, ts, committed))
+                entry.update(_v1(ctx, p, ts, committed, replica=int(req.replica_id) >= 0))
         topics.append({"name": t.name, "partitions": parts})
     return {"throttle_time": 0, "topics": topics}

@@ -3,16 +3,21 @@
 Produce v0-2 carry the pre-0.11 message format (magic 0 or 1): such a message set
 is up-converted to one v2 batch first, as Kafka 3.9 does. From v3 a request must
 carry exactly one v2 batch per partition; zstd needs v7.
+
+In ZooKeeper mode only the partition's leader appends (NOT_LEADER_OR_FOLLOWER elsewhere),
+and acks=all (-1) answers once the ISR has the records (engine.cluster.replica): every
+partition of the request waits, together, at most the request's timeout.
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import CloseConnection, RequestContext
-from engine.protocol.codec import field
+from engine.protocol.codec import field, ms
 from engine.storage import CorruptRecordError, InvalidRecordError, validate_produce_batches
 from engine.storage.compression import ZSTD
 from engine.storage.legacy_records import is_legacy, upconvert
@@ -32,6 +37,7 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any] | None:
     now = broker.now_ms()
     responses = []
     failed = False
+    waits = []
     for topic in req.topic_data:
         parts = []
         for pd in topic.partition_data:
@@ -40,9 +46,13 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any] | None:
             p = broker.partition(topic.name, int(pd.index))
             if p is not None and result["error_code"] == ErrorCode.none:
                 await broker.flush_if_due(p)
+                if acks == -1 and p.replication is not None:
+                    waits.append((p, result))
             failed |= result["error_code"] != ErrorCode.none
             parts.append(result)
         responses.append({"name": topic.name, "partition_responses": parts})
+    if waits:
+        await _wait_for_isr(waits, ms(req.timeout) / 1000)
     if acks == 0:
         if failed:
             raise CloseConnection("acks=0 produce failed")
@@ -50,14 +60,23 @@ async def handle(ctx: RequestContext, req: Any) -> dict[str, Any] | None:
     return {"responses": responses, "throttle_time": 0}
 
 
+async def _wait_for_isr(waits: list[tuple[Any, dict[str, Any]]], timeout_s: float) -> None:
+    """acks=all in ZooKeeper mode: each appended partition answers once its high watermark passes the append."""
+    async def one(p: Any, result: dict[str, Any]) -> None:
+        code = await p.replication.wait_for_acks(result.pop("_end_offset"), timeout_s)
+        if code is not ErrorCode.none:
+            result.update(error_code=code, error_message=f"{code.name} waiting for the ISR of {p.name}")
+    await asyncio.gather(*(one(p, r) for p, r in waits))
+
+
 def _produce_partition(ctx: RequestContext, topic: str, index: int, records: bytes | None, acks: int,
                        now: int, transactional_id: str | None) -> dict[str, Any]:
     broker = ctx.broker
     if acks not in (0, 1, -1):
         return _part(index, ErrorCode.invalid_required_acks)
-    p = broker.partition(topic, index)
+    p, missing = broker.leader_partition(topic, index)
     if p is None:
-        return _part(index, ErrorCode.unknown_topic_or_partition)
+        return _part(index, missing)
     if not records:
         return _part(index, ErrorCode.corrupt_message, "Produce request carries no records")
     try:
@@ -98,9 +117,15 @@ def _produce_partition(ctx: RequestContext, topic: str, index: int, records: byt
                          f"Compacted topic cannot accept message without key in topic partition {topic}-{index}.")
     if acks == -1:
         min_isr = int(broker.topic_config_value(topic, "min.insync.replicas"))
+        if p.replication is not None:
+            min_isr = p.replication.effective_min_isr()
         if len(p.isr) < min_isr:
             return _part(index, ErrorCode.not_enough_replicas,
-                         f"{len(p.isr)} in-sync replica(s), min.insync.replicas={min_isr}")
+                         f"The size of the current ISR {sorted(p.isr)} is insufficient to satisfy the min.isr "
+                         f"requirement of {min_isr} for partition {topic}-{index}")
     result = p.append(records, batches, now)
-    return _part(index, result.error, result.message, result.base_offset, result.log_append_time,
-                 result.log_start_offset)
+    out = _part(index, result.error, result.message, result.base_offset, result.log_append_time,
+                result.log_start_offset)
+    if result.error == ErrorCode.none and acks == -1 and p.replication is not None:
+        out["_end_offset"] = result.base_offset + batch.last_offset_delta + 1
+    return out

@@ -4,7 +4,9 @@ ApiVersions is answered from this table, so what is advertised cannot drift from
 what is implemented. Every API takes every version Kafka 3.9 accepts (the last
 release with ZooKeeper): versions kio no longer has are derived in
 engine.protocol.legacy_schemas, and Produce v0-2 / Fetch v0-3 convert between the
-old message format and the log's v2 batches as Kafka 3.9 does.
+old message format and the log's v2 batches as Kafka 3.9 does. The requests between
+brokers of a ZooKeeper-mode cluster take the versions inter-broker protocol 3.9-IV0 sends
+(engine.cluster.schemas).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from engine.api import (
     group_membership,
     group_offsets,
     init_producer_id,
+    inter_broker,
     list_offsets,
     metadata,
     offset_for_leader_epoch,
@@ -93,6 +96,13 @@ ROUTES: tuple[Route, ...] = (
     Route(61, "DescribeProducers", 0, 0, transactions.describe_producers),
     Route(65, "DescribeTransactions", 0, 0, transactions.describe_transactions),
     Route(66, "ListTransactions", 0, 1, transactions.list_transactions),
+    # between brokers in ZooKeeper mode: the one version inter.broker.protocol.version 3.9-IV0 sends
+    Route(4, "LeaderAndIsr", 7, 7, inter_broker.leader_and_isr),
+    Route(5, "StopReplica", 4, 4, inter_broker.stop_replica),
+    Route(6, "UpdateMetadata", 8, 8, inter_broker.update_metadata),
+    Route(7, "ControlledShutdown", 3, 3, inter_broker.controlled_shutdown),
+    Route(56, "AlterPartition", 2, 3, inter_broker.alter_partition),
+    Route(67, "AllocateProducerIds", 0, 0, inter_broker.allocate_producer_ids),
 )
 
 BY_KEY = {r.api_key: r for r in ROUTES}

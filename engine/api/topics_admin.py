@@ -1,4 +1,8 @@
-"""CreateTopics (19), DeleteTopics (20), CreatePartitions (37) with Kafka's validation errors."""
+"""CreateTopics (19), DeleteTopics (20), CreatePartitions (37) with Kafka's validation errors.
+
+In ZooKeeper mode they write ZooKeeper (engine.cluster.admin) and wait, at most the request's
+timeout, for the controller's result to show in the metadata (REQUEST_TIMED_OUT otherwise).
+"""
 
 from __future__ import annotations
 
@@ -25,6 +29,10 @@ def _configs_of(ctx: RequestContext, name: str) -> list[dict[str, Any]]:
 
 
 async def create_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    if ctx.broker.cluster is not None:
+        from engine.cluster.admin_api import create_topics as create_in_cluster
+
+        return await create_in_cluster(ctx, req)
     broker = ctx.broker
     validate_only = bool(field(req, "validate_only", False))
     seen: dict[str, int] = {}
@@ -69,6 +77,10 @@ async def create_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
 
 
 async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    if ctx.broker.cluster is not None:
+        from engine.cluster.admin_api import delete_topics as delete_in_cluster
+
+        return await delete_in_cluster(ctx, req)
     broker = ctx.broker
     wanted: list[tuple[str | None, uuid.UUID | None]] = []
     names = field(req, "topic_names")
@@ -100,6 +112,10 @@ async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
 
 
 async def create_partitions(ctx: RequestContext, req: Any) -> dict[str, Any]:
+    if ctx.broker.cluster is not None:
+        from engine.cluster.admin_api import create_partitions as add_in_cluster
+
+        return await add_in_cluster(ctx, req)
     out = []
     for t in req.topics:
         entry: dict[str, Any] = {"name": t.name, "error_code": 0, "error_message": None}

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
 log = logging.getLogger("engine.broker")
 
 
-def open_coordinators(broker: Broker) -> None:
+def open_coordinators(broker: Broker, replay: bool = True) -> None:
+    """replay=False (ZooKeeper mode): the coordinators load a partition's state when this broker becomes its
+    leader (engine.coordinator.ownership), not at start-up."""
     assert broker.catalog is not None
     broker.journal = OffsetsTopicJournal(broker)
     broker.groups = GroupCoordinator(
@@ -32,10 +34,11 @@ def open_coordinators(broker: Broker) -> None:
         offsets_retention_ms=int(broker.config["offsets.retention.minutes"]) * 60_000,
         offsets_retention_check_interval_ms=int(broker.config["offsets.retention.check.interval.ms"]),
         topic_exists=lambda t, p: (t, p) in broker.partitions)
-    broker.groups.replay(broker.journal.read_all())
+    if replay:
+        broker.groups.replay(broker.journal.read_all())
     broker.txn_log = TxnLog(broker)
     broker.txn = TransactionCoordinator(
-        journal=broker.txn_log, next_producer_id=broker.catalog.next_producer_id, wall_ms=broker.now_ms,
+        journal=broker.txn_log, next_producer_id=lambda: _producer_id(broker), wall_ms=broker.now_ms,
         write_markers=lambda pid, epoch, commit, parts: write_markers(broker, pid, epoch, commit, parts),
         max_timeout_ms=int(broker.config["transaction.max.timeout.ms"]),
         id_expiration_ms=int(broker.config["transactional.id.expiration.ms"]),
@@ -49,7 +52,16 @@ def open_coordinators(broker: Broker) -> None:
         io_bytes_per_s=float(broker.config["log.cleaner.io.max.bytes.per.second"]),
         enabled=bool(broker.config["log.cleaner.enable"]) and int(broker.config["log.cleaner.threads"]) > 0,
         wall_ms=broker.now_ms)
+    if not replay:
+        return
     broker.txn.replay(broker.txn_log.read_all())
     recovered = broker.txn.recover()
     if recovered:
         log.info("completed %d transaction(s) left in PrepareCommit/PrepareAbort", recovered)
+
+
+def _producer_id(broker: Broker) -> int:
+    pid = broker.next_producer_id()
+    if pid is None:
+        raise RuntimeError("no producer id is available yet")
+    return pid

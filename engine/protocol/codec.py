@@ -25,6 +25,7 @@ from kio.schema.errors import ErrorCode
 from kio.serial import entity_reader, entity_writer
 from kio.static.primitive import TZAware, i32Timedelta, i64Timedelta
 
+from engine.cluster import schemas as interbroker_schemas
 from engine.protocol import legacy_schemas
 from engine.protocol.guard import check_request
 
@@ -54,7 +55,7 @@ def peek_header(frame: bytes) -> tuple[int, int, int]:
 @cache
 def request_class(api_key: int, version: int) -> type:
     """kio's request schema, or the one derived for a version only Kafka 3.9 still has."""
-    legacy = legacy_schemas.request_schema(api_key, version)
+    legacy = legacy_schemas.request_schema(api_key, version) or interbroker_schemas.request_schema(api_key, version)
     if legacy is not None:
         return legacy
     try:
@@ -219,7 +220,7 @@ def _default_for(cls: type, name: str) -> Any:
 
 @cache
 def response_class(api_key: int, version: int) -> type:
-    legacy = legacy_schemas.response_schema(api_key, version)
+    legacy = legacy_schemas.response_schema(api_key, version) or interbroker_schemas.response_schema(api_key, version)
     if legacy is not None:
         return legacy
     return load_response_schema(api_key, version)  # type: ignore[no-any-return]

@@ -4,7 +4,8 @@ Every other response is built by kio; Fetch is encoded here because its record
 sets should not be copied through Python: each partition's records field is a
 file region of a segment (the storage layer's `FileSlice`), written to the socket with `loop.sendfile` where
 the transport allows it. The layout follows Kafka's FetchResponse.json (topics by
-name up to v12, by id from v13; no tagged fields are written); a test checks these
+name up to v12, by id from v13; the only tagged field written is a partition's
+DivergingEpoch, for followers that must truncate); a test checks these
 bytes against kio's encoder (and the derived schemas of v0-3) for every version.
 """
 
@@ -101,7 +102,12 @@ def encode_fetch_response(version: int, correlation_id: int, body: Mapping[str, 
                 chunks.append(bytes(out))
                 chunks.append(records)
                 out = bytearray()
-            if flexible:
+            diverging = p.get("diverging_epoch")
+            if flexible and diverging is not None:
+                # tagged field 0, DivergingEpoch (KIP-320, a follower must truncate): epoch, end offset, no tags
+                payload = _I32.pack(int(diverging["epoch"])) + _I64.pack(int(diverging["end_offset"])) + b"\x00"
+                out += b"\x01" + uvarint(0) + uvarint(len(payload)) + payload
+            elif flexible:
                 out += b"\x00"  # partition tagged fields
         if flexible:
             out += b"\x00"  # topic tagged fields

@@ -679,9 +679,29 @@ def list_transactions(az: Authz, v: int, req: Any) -> Decision:
 
 # -- the table ----------------------------------------------------------------------------
 
+# The inter-broker requests of ZooKeeper mode: CLUSTER_ACTION on the cluster, as Kafka's KafkaApis checks them.
+# (ZooKeeper mode refuses an authorizer at start for now, so these answer a lone broker's strangers.)
+def _inter_broker(error_body: Callable[[Any], Body]) -> Gate:
+    def gate(az: Authz, v: int, req: Any) -> Decision:
+        if az.cluster(Operation.CLUSTER_ACTION):
+            return Decision(req)
+        return Decision(req, respond={"error_code": CLUSTER_AUTH, **error_body(req)})
+    return gate
+
+
+leader_and_isr = _inter_broker(lambda req: {"topics": []})
+stop_replica = _inter_broker(lambda req: {"partition_errors": []})
+update_metadata = _inter_broker(lambda req: {})
+controlled_shutdown = _inter_broker(lambda req: {"remaining_partitions": []})
+alter_partition = _inter_broker(lambda req: {"throttle_time": 0, "topics": []})
+allocate_producer_ids = _inter_broker(lambda req: {"throttle_time": 0, "producer_id_start": -1,
+                                                   "producer_id_len": 0})
+
 NO_CHECK = frozenset({17, 18, 36})  # SaslHandshake, ApiVersions, SaslAuthenticate: Kafka never authorizes them
 
 GATES: dict[int, Gate] = {
+    4: leader_and_isr, 5: stop_replica, 6: update_metadata, 7: controlled_shutdown, 56: alter_partition,
+    67: allocate_producer_ids,
     0: produce, 1: fetch, 2: list_offsets, 3: metadata, 8: offset_commit, 9: offset_fetch, 10: find_coordinator,
     11: join_group, 12: heartbeat, 13: leave_group, 14: sync_group, 15: describe_groups, 16: list_groups,
     19: create_topics, 20: delete_topics, 21: delete_records, 22: init_producer_id, 23: offset_for_leader_epoch,

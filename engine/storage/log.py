@@ -8,6 +8,10 @@
   is larger than max_bytes.
 - The log start offset moves with retention and DeleteRecords and is checkpointed
   in `log-start-offset` (written to a temporary file, fsynced, renamed).
+- The leader epoch cache (engine.storage.epoch_cache) follows every append, truncation
+  and move of the log start. A follower appends its leader's batches as they are
+  (`append_as_follower`: offsets and epochs kept), and truncates by epoch (`truncate_to`,
+  or `truncate_fully_and_start_at` when the leader's log starts past its end).
 - Durability follows Kafka's flush policy: the recovery point is the offset below
   which everything was fsynced (at each roll, off the request path; when flush.messages
   appends or flush.ms pass; at shutdown). Opening the log (engine.storage.log_loader)
@@ -28,6 +32,7 @@ from pathlib import Path
 
 from engine.storage import fileio
 from engine.storage.batch import BatchHeader, iter_valid_batches, parse_header, stamp
+from engine.storage.epoch_cache import LeaderEpochCache
 from engine.storage.file_slice import FileSlice
 from engine.storage.index import OFFSET_ENTRY
 from engine.storage.records import record_timestamps
@@ -39,6 +44,10 @@ START_CHECKPOINT = "log-start-offset"
 
 class OffsetOutOfRangeError(Exception):
     pass
+
+
+class UnexpectedAppendOffsetError(Exception):
+    """A follower's fetched batches do not start where its log ends."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,6 +122,7 @@ class Log:
         self.recovery_point = 0  # every offset below it is on disk (fsynced)
         self.last_flush_ms = 0
         self.on_roll: Callable[[Log, int], None] | None = None
+        self.epochs = LeaderEpochCache(directory)
 
     # -- opening and closing -----------------------------------------------------------
     @classmethod
@@ -171,6 +181,9 @@ class Log:
                 break
             if seg.fd >= 0:
                 fds.append(os.dup(seg.fd))
+        checkpoint = self.epochs.open_for_sync()  # the epochs of what is flushed, written but not yet fsynced
+        if checkpoint is not None:
+            fds.append(checkpoint)
         return FlushJob(self, upto, fds)
 
     def flush(self, now_ms: int = 0) -> None:
@@ -248,7 +261,44 @@ class Log:
             next_offset = last + 1
             pos += h.size
         self.active.append(data, first, next_offset - 1, max_ts, offset_of_max)
+        self.epochs.assign(leader_epoch, first, sync=False)  # fsynced by the next flush, off the event loop
         return AppendInfo(first, next_offset - 1, -1 if log_append is None else log_append, max_ts, offset_of_max)
+
+    def append_as_follower(self, records: bytes | bytearray) -> AppendInfo | None:
+        """Append a leader's batches as they are (offsets, epochs, timestamps kept): the whole valid batches of
+        records from this log's end on; a partial batch at the end (a fetch cut by max bytes) is left out.
+        Returns None when nothing was appended."""
+        end = self.log_end_offset
+        start_pos = None
+        stop_pos = 0
+        first = last = -1
+        max_ts, offset_of_max = -1, -1
+        epoch_starts: list[tuple[int, int]] = []
+        for pos, h in iter_valid_batches(records, verify_crc=True):
+            if h.last_offset < end:
+                continue  # already here (the batch holding the fetch offset may start below it)
+            if start_pos is None:
+                if h.base_offset < end:
+                    raise UnexpectedAppendOffsetError(
+                        f"{self.dir.name}: fetched batch {h.base_offset}-{h.last_offset} straddles the log end {end}")
+                start_pos, first = pos, h.base_offset
+            elif h.base_offset <= last:
+                raise UnexpectedAppendOffsetError(f"{self.dir.name}: out of order offsets at {h.base_offset}")
+            last = h.last_offset
+            if h.max_timestamp > max_ts:
+                max_ts, offset_of_max = h.max_timestamp, h.last_offset
+            if not epoch_starts or h.partition_leader_epoch != epoch_starts[-1][0]:
+                epoch_starts.append((h.partition_leader_epoch, h.base_offset))
+            stop_pos = pos + h.size
+        if start_pos is None:
+            return None
+        data = bytes(records[start_pos:stop_pos])
+        if self.should_roll(len(data), max(max_ts, 0)):
+            self.roll(max(max_ts, 0))
+        self.active.append(data, first, last, max_ts, offset_of_max)
+        for epoch, start in epoch_starts:
+            self.epochs.assign(epoch, start, sync=False)  # fsynced by the next flush, off the event loop
+        return AppendInfo(first, last, -1, max_ts, offset_of_max)
 
     # -- reading ----------------------------------------------------------------------
     def _segment_index(self, offset: int) -> int:
@@ -327,6 +377,7 @@ class Log:
         self._write_start_checkpoint()
         while len(self.segments) > 1 and self.segments[1].base_offset <= offset:
             self._drop_oldest()
+        self.epochs.truncate_from_start(offset)
         return self.log_start_offset
 
     def _drop_oldest(self) -> None:
@@ -352,6 +403,19 @@ class Log:
             seg.truncate_to_position(cut)
             seg.recover()
         self.log_start_offset = min(self.log_start_offset, self.log_end_offset)
+        self.recovery_point = min(self.recovery_point, self.log_end_offset)
+        self.epochs.truncate_from_end(self.log_end_offset)
+
+    def truncate_fully_and_start_at(self, offset: int, now_ms: int) -> None:
+        """Drop every segment and start empty at offset (a follower whose leader's log starts past its end)."""
+        for seg in self.segments:
+            seg.delete()
+        self.segments = [self._new_segment(offset, now_ms)]
+        self._bases = [offset]
+        self.log_start_offset = offset
+        self.recovery_point = offset
+        self._write_start_checkpoint()
+        self.epochs.clear()
 
     def apply_retention(self, now_ms: int) -> int:
         """Delete whole old segments by retention.ms and retention.bytes; the active one is kept."""
@@ -375,6 +439,7 @@ class Log:
         if self.log_start_offset < next_base:
             self.log_start_offset = next_base
             self._write_start_checkpoint()
+            self.epochs.truncate_from_start(next_base)
         return 1
 
 

@@ -10,6 +10,8 @@
    each batch's size and CRC-32C checked, the first invalid one and the rest of the
    segment truncated, the indexes rebuilt. A truncated segment with later segments
    after it takes them with it (their data follows a hole). Every truncation is logged.
+4. The leader epoch cache is read and cut at the log end (a crash may have cut the log
+   below epochs it had recorded).
 """
 
 from __future__ import annotations
@@ -101,6 +103,8 @@ def load(log_obj: Log, *, now_ms: int, recovery_point: int | None) -> Log:
     log_obj.log_start_offset = min(log_obj.log_start_offset, log_obj.log_end_offset)
     end = log_obj.log_end_offset
     log_obj.recovery_point = end if clean else min(trusted_below, end)
+    log_obj.epochs.load()
+    log_obj.epochs.truncate_from_end(end)
     log_obj.last_flush_ms = now_ms
     marker.unlink(missing_ok=True)
     return log_obj

@@ -24,9 +24,11 @@ class EngineProcess:
     zookeeper = None
 
     def __init__(self, data_dir: Path, overrides: dict[str, str] | None = None,
-                 preexec: Callable[[], None] = die_with_parent) -> None:
+                 preexec: Callable[[], None] = die_with_parent, properties: Path | None = None,
+                 port: int | None = None) -> None:
         self.data_dir = data_dir
-        self.port = free_port()
+        self.properties = properties  # a server.properties to start from as written (then no overrides are added)
+        self.port = port if port is not None else free_port()
         self.bootstrap = f"127.0.0.1:{self.port}"
         self.overrides = overrides or {}
         self.preexec = preexec  # runs in the child before exec (die_with_parent, or that plus resource limits)
@@ -41,15 +43,27 @@ class EngineProcess:
         return self.proc.pid
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
+        """Start the process without waiting for it (several brokers of a cluster start together)."""
         settings = {"listeners": f"PLAINTEXT://{self.bootstrap}", "advertised.listeners": f"PLAINTEXT://{self.bootstrap}",
                     "log.dirs": str(self.data_dir), "node.id": "1", **self.overrides}
         args = [sys.executable, "-m", "engine"]
+        if self.properties is not None:
+            args.append(str(self.properties))
+            settings = dict(self.overrides)
         for k, v in settings.items():
             args += ["--override", f"{k}={v}"]
-        started = time.monotonic()
+        self._started = time.monotonic()
         with open(self.log_path, "ab") as log:
             self.proc = subprocess.Popen(args, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                                          preexec_fn=self.preexec)
+
+    def wait_ready(self) -> None:
+        assert self.proc is not None
+        started = self._started
         deadline = started + READY_TIMEOUT
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -75,7 +89,7 @@ class EngineProcess:
             return self.proc.wait(timeout)
         except subprocess.TimeoutExpired:
             self.kill()
-            raise AssertionError(f"engine did not stop within {timeout} s of SIGTERM:\n{self.tail()}") from None
+            raise AssertionError(f"engine did not stop within {timeout} s of SIGTERM:\n{self.tail(150)}") from None
 
     def kill(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

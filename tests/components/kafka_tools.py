@@ -84,14 +84,20 @@ def kafka_streams_libs(version: str = "3.9.1") -> Path:
     return libs
 
 
+# Kafka 3.9 still has these tools in the core jar, under their old class names
+MAIN_CLASSES_3_9 = {**MAIN_CLASSES, "kafka-console-producer": "kafka.tools.ConsoleProducer",
+                    "kafka-broker-api-versions": "kafka.admin.BrokerApiVersionsCommand"}
+
+
 class KafkaCli:
-    def __init__(self, libs: Path, workdir: Path) -> None:
+    def __init__(self, libs: Path, workdir: Path, main_classes: dict[str, str] | None = None) -> None:
         self.libs = libs
         self.workdir = workdir
         self.log_flags = log_config_flags(workdir)
+        self.main_classes = main_classes or MAIN_CLASSES
 
     def command(self, tool: str, *args: str) -> list[str]:
-        main = MAIN_CLASSES[tool]
+        main = self.main_classes[tool]
         return ["java", *JVM_FLAGS, *self.log_flags, "-cp", f"{self.libs}/*", main, *args]
 
     def run(self, tool: str, *args: str, input: str | None = None, timeout: float = 120,
@@ -107,12 +113,13 @@ class KafkaCli:
                   timeout: float = 300) -> list[subprocess.CompletedProcess[str]]:
         """Run a tool once per argument list, all in one JVM (ToolBatch.java): one JVM start instead of one per
         run. Each result has the run's stdout, stderr and the exit status the tool asked for."""
-        return self._batch(MAIN_CLASSES[tool], runs, runs, timeout)
+        return self._batch(self.main_classes[tool], runs, runs, timeout)
 
     def run_tools(self, runs: list[tuple[str, list[str]]],
                   timeout: float = 300) -> list[subprocess.CompletedProcess[str]]:
         """Like run_batch, with a different tool per run: [(tool, args), ...], all in one JVM."""
-        return self._batch("-", [[MAIN_CLASSES[tool], *args] for tool, args in runs], [a for _t, a in runs], timeout)
+        return self._batch("-", [[self.main_classes[tool], *args] for tool, args in runs], [a for _t, a in runs],
+                           timeout)
 
     def _batch(self, main: str, lines: list[list[str]], runs: list[list[str]],
                timeout: float) -> list[subprocess.CompletedProcess[str]]:
@@ -137,3 +144,9 @@ class KafkaCli:
 @pytest.fixture(scope="session")
 def kafka_cli(tmp_path_factory: pytest.TempPathFactory) -> KafkaCli:
     return KafkaCli(kafka_libs(KAFKA_TOOLS_VERSION), tmp_path_factory.mktemp("kafka-cli"))
+
+
+@pytest.fixture(scope="session")
+def kafka39_cli(tmp_path_factory: pytest.TempPathFactory) -> KafkaCli:
+    """Kafka 3.9.1's tools: the release that still runs in ZooKeeper mode, as the tutorial's cluster does."""
+    return KafkaCli(kafka_libs("3.9.1"), tmp_path_factory.mktemp("kafka39-cli"), MAIN_CLASSES_3_9)

@@ -27,6 +27,16 @@ def test_unknown_and_invalid_properties_are_refused(tmp_path: Path) -> None:
     assert out.returncode == 2 and f"cannot read {missing}" in out.stderr
 
 
+def test_zookeeper_mode_refuses_what_it_cannot_secure_cluster_wide(tmp_path: Path) -> None:
+    zk = f"zookeeper.connect=127.0.0.1:{free_port()}"  # refused before any connection is tried
+    out = run_engine("--override", f"log.dirs={tmp_path}", "--override", zk, "--override",
+                     "authorizer.class.name=kafka.security.authorizer.AclAuthorizer")
+    assert out.returncode == 2 and "authorizer.class.name is not supported in ZooKeeper mode" in out.stderr
+    out = run_engine("--override", f"log.dirs={tmp_path}", "--override", zk, "--override",
+                     f"listeners=SASL_PLAINTEXT://127.0.0.1:{free_port()}")
+    assert out.returncode == 2 and "inter-broker listener (SASL_PLAINTEXT) must be PLAINTEXT" in out.stderr
+
+
 def test_properties_file_ready_line_and_clean_stop(tmp_path: Path) -> None:
     port = free_port()
     props = tmp_path / "server.properties"

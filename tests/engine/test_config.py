@@ -50,3 +50,22 @@ def test_topic_config_validation() -> None:
     assert validate_topic_configs([("retention.ms", "1000")]) == ({"retention.ms": 1000}, None)
     assert validate_topic_configs([("bogus", "1")])[1] == "Unknown topic config name: bogus"
     assert "Invalid value" in str(validate_topic_configs([("retention.ms", "x")])[1])
+
+
+def test_the_tutorial_cluster_properties_as_written() -> None:
+    """Issue 10's broker file, verbatim: ZooKeeper mode, the broker listening where it advertises."""
+    text = """broker.id=0
+advertised.listeners=PLAINTEXT://kafka1.local:9092
+log.dirs=/data/kafka
+offsets.topic.replication.factor=3
+transaction.state.log.replication.factor=3
+transaction.state.log.min.isr=2
+zookeeper.connect=kafka1.local:2181,kafka2.local:2181,kafka3.local:2181
+"""
+    cfg = load_broker_config(parse_properties_text(text))
+    assert cfg.node_id == 0 and str(cfg.data_dir) == "/data/kafka" and cfg.ignored == ()
+    assert cfg.listeners == cfg.advertised == [("PLAINTEXT", "kafka1.local", 9092)]
+    assert cfg["zookeeper.connect"] == "kafka1.local:2181,kafka2.local:2181,kafka3.local:2181"
+    assert cfg["offsets.topic.replication.factor"] == 3
+    assert cfg["transaction.state.log.replication.factor"] == 3 and cfg["transaction.state.log.min.isr"] == 2
+    assert cfg["inter.broker.protocol.version"] == "3.9-IV0"

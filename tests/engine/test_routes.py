@@ -69,10 +69,22 @@ def test_every_advertised_version_has_schemas(route: Any) -> None:
         assert response_class(route.api_key, v).__version__ == v  # type: ignore[attr-defined]
 
 
+# The requests between brokers of a ZooKeeper-mode cluster (Kafka 3.9's ranges): the engine takes the version
+# inter.broker.protocol.version 3.9-IV0 sends (AlterPartition: the two kio still has, both with topic ids).
+KAFKA_3_9_INTER_BROKER = {4: (0, 7), 5: (0, 4), 6: (0, 8), 7: (0, 3), 56: (0, 3), 67: (0, 0)}
+IBP_3_9_VERSIONS = {4: (7, 7), 5: (4, 4), 6: (8, 8), 7: (3, 3), 56: (2, 3), 67: (0, 0)}
+
+
 def test_every_version_kafka_3_9_accepts() -> None:
-    """The ApiVersions answer, for every API the engine implements, is Kafka 3.9's range."""
+    """The ApiVersions answer, for every client API the engine implements, is Kafka 3.9's range; the
+    inter-broker APIs take the versions IBP 3.9-IV0 sends, inside Kafka 3.9's range."""
     answer = advertised()
-    assert answer == {k: KAFKA_3_9[k] for k in answer}
+    client = {k: v for k, v in answer.items() if k not in KAFKA_3_9_INTER_BROKER}
+    assert client == {k: KAFKA_3_9[k] for k in client}
+    inter = {k: v for k, v in answer.items() if k in KAFKA_3_9_INTER_BROKER}
+    assert inter == IBP_3_9_VERSIONS
+    for k, (low, high) in inter.items():
+        assert KAFKA_3_9_INTER_BROKER[k][0] <= low <= high <= KAFKA_3_9_INTER_BROKER[k][1]
 
 
 def test_produce_and_join_group_advertised_from_zero() -> None:

@@ -259,3 +259,25 @@ def test_flush_ms_flushes_logs_that_waited_that_long(tmp_path: Path) -> None:
     started, lazy_rp, eager_rp = asyncio.run(run())
     assert started == 1
     assert (lazy_rp, eager_rp) == (0, 3), "only the log whose data waited flush.ms is flushed"
+
+
+def test_a_leader_epoch_checkpoint_older_than_its_log_gains_the_logs_epochs(tmp_path: Path) -> None:
+    """An append's epoch change is written but fsynced only by the next flush: after a crash the checkpoint may
+    be older than the log, and opening the partition adds the epochs the log has past it."""
+    import uuid
+
+    from engine.partition import open_partition
+
+    log = Log.open(tmp_path / "t-0", LogConfig(), now_ms=T0)
+    log.append(batch(2, size=50), leader_epoch=0, now_ms=T0)
+    log.append(batch(3, size=50), leader_epoch=4, now_ms=T0)
+    assert log.epochs.entries() == [(0, 0), (4, 2)]
+    log.flush(T0)
+    log.close()
+    (tmp_path / "t-0" / "leader-epoch-checkpoint").write_text("0\n1\n0 0\n")  # as before the epoch-4 append
+    p = open_partition(tmp_path, "t", 0, uuid.uuid4(), LogConfig(), 1, T0)
+    try:
+        assert p.log.epochs.entries() == [(0, 0), (4, 2)]
+        assert (tmp_path / "t-0" / "leader-epoch-checkpoint").read_text() == "0\n2\n0 0\n4 2\n"
+    finally:
+        p.close()
