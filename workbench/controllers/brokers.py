@@ -45,6 +45,11 @@ class BrokersController(Controller):
             self.refresh_failed(problem)
         self.tasks.run("describing the cluster", work(), key="brokers", on_error=failed)
 
+    def refresh_live(self) -> None:
+        """The cluster may have changed (a broker came or went, the controller moved): reload what is on screen."""
+        if self.pane.isVisible():
+            self.refresh()
+
     async def _health(self, admin: AdminService, overview: ClusterOverview) -> None:
         try:
             self.pane.show_health(await admin.health(overview))

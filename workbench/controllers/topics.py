@@ -50,6 +50,14 @@ class TopicsController(Controller):
             self.refresh_failed(problem)
         self.tasks.run("listing topics", admin.list_topics(), done, key="topics", on_error=failed)
 
+    def refresh_live(self) -> None:
+        """The cluster may have changed (leaders, ISR): reload the shown topic's partitions, keeping the list."""
+        admin, topic = self.admin, self.pane.current
+        if admin is not None and topic is not None and self.pane.isVisible():
+            self.tasks.run(f"describing {topic}", admin.partitions(topic),
+                           lambda parts: self.pane.show_partitions(topic, parts), key="topic-partitions",
+                           on_error=lambda _p: None)  # a beat that fails is tried again at the next
+
     def load_topic(self, topic: str) -> None:
         admin = self.admin
         if admin is None:

@@ -43,7 +43,7 @@ ZK_JAR = Path("/usr/share/java/zookeeper.jar")  # Debian's zookeeper package; it
 SLF4J_BINDING = Path("/usr/share/java/slf4j-simple.jar")  # without a binding ZooKeeper writes no log at all
 JVM_OPTIONS = ["-Xms16m", "-Xmx128m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:-UsePerfData"]
 TICK_MS = 2000
-SESSION_TIMEOUT_MS = 6000  # Kafka's default is 18 s: a killed broker is noticed after this (ZooKeeper's minimum is 2 ticks)
+SESSION_TIMEOUT_MS = 6000  # Kafka: 18 s. A killed broker is noticed after this (ZooKeeper allows 2 ticks at least)
 READY_TIMEOUT = 60.0  # seconds for a node to serve or a broker to answer
 STOP_TIMEOUT = 20.0  # seconds from SIGTERM to SIGKILL
 PROFILE_NAME = "Demo cluster"
@@ -123,12 +123,12 @@ async def zk_mode(port: int, timeout: float = 1.0) -> str:
     """The Mode line of a ZooKeeper node's `srvr` answer (leader, follower, standalone), or "" if it does not serve."""
     try:
         reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), timeout)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return ""
     try:
         writer.write(b"srvr")
         answer = await asyncio.wait_for(reader.read(4096), timeout)
-    except (OSError, asyncio.TimeoutError):
+    except (TimeoutError, OSError):
         return ""
     finally:
         writer.close()
@@ -252,6 +252,7 @@ class DemoCluster:
         for b in self.brokers:
             (b.dir / "data").mkdir(parents=True, exist_ok=True)
             b.config_path.write_text(server_properties(b, self.zk_connect))
+        self._record()
 
     def _command(self, m: Member) -> tuple[list[str], dict[str, str]]:
         if m.kind == "zookeeper":
@@ -317,7 +318,6 @@ class DemoCluster:
         if not self.running:
             self._choose_ports()
         self._write_configs()
-        self._record()
         for group in (self.zookeepers, self.brokers):
             todo = [m for m in group if m.state not in ("running", "starting")]
             for m in todo:

@@ -1,0 +1,159 @@
+"""The demo cluster from the Local pane, with real processes: three ZooKeeper nodes (Debian's, on Java) and three
+engine brokers in ZooKeeper mode. A partition leader killed from the pane moves and the ISR shrinks in the topics pane
+on its own; restarted, the ISR is full again; a ZooKeeper node stopped and started leaves the cluster working. Plus the
+files it writes (accepted by the engine as written) and the sentence when Java or ZooKeeper is missing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from pytestqt.qtbot import QtBot
+
+from engine.config import load_broker_config, parse_properties_text
+from workbench.main_window import MainWindow
+from workbench.services import demo_cluster
+from workbench.services.demo_cluster import PROFILE_NAME, DemoCluster, server_properties, zoo_cfg
+from workbench.services.model import PartitionState
+from workbench.store import Store
+from workbench.ui.demo_panel import DemoClusterPanel
+
+START_WAIT = 90_000  # ms: three JVMs and three Python brokers on two shared cores
+CHANGE_WAIT = 45_000  # ms: a killed broker is noticed after the 6 s ZooKeeper session timeout, then the controller acts
+
+
+def needs_zookeeper() -> None:
+    if demo_cluster.missing_requirements():
+        pytest.skip("component missing: zookeeper (install Debian's zookeeper and default-jre-headless packages)")
+
+
+def partition(window: MainWindow) -> PartitionState | None:
+    rows = window.topics_pane.partition_model.rows
+    return rows[0] if rows else None
+
+
+def click(qtbot: QtBot, panel: DemoClusterPanel, action: str, key: str) -> None:
+    panel.select(key)
+    button = panel.member_buttons[action]
+    qtbot.waitUntil(button.isEnabled, timeout=5_000)
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+
+
+def state(window: MainWindow, key: str) -> str:
+    return window.demo.member(key).state
+
+
+@pytest.mark.slow
+def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) -> None:
+    needs_zookeeper()
+    panel = window.local_pane.demo
+    window.show_pane("local")
+    window.local_pane.tabs.setCurrentWidget(panel)
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.cluster_state == "running", timeout=START_WAIT)
+    qtbot.waitUntil(lambda: window.session is not None and window.session.spec.name == PROFILE_NAME, timeout=30_000)
+    profile = store.load_profile(PROFILE_NAME)
+    assert profile.bootstrap == window.demo.bootstrap and len(profile.bootstrap.split(",")) == 3
+    assert profile.zookeeper == window.demo.zk_connect and len(profile.zookeeper.split(",")) == 3
+    assert [m.role for m in window.demo.zookeepers].count("leader") == 1
+
+    # an RF-3 topic, created from the topics pane, shown with three replicas all in sync
+    window.show_pane("topics")
+    window.topics_pane.create_requested.emit("failover", 1, 3, {"min.insync.replicas": "2"})
+    qtbot.waitUntil(lambda: (p := partition(window)) is not None and len(p.replicas) == 3 and sorted(p.isr) == [1, 2, 3]
+                    and p.leader in (1, 2, 3), timeout=CHANGE_WAIT)
+    first = partition(window)
+    assert first is not None
+    leader = first.leader
+
+    # kill the leader from the pane (SIGKILL): the topics pane shows the new leader and the shrunken ISR by itself
+    window.show_pane("local")
+    click(qtbot, panel, "kill", f"broker-{leader}")
+    qtbot.waitUntil(lambda: state(window, f"broker-{leader}") == "killed", timeout=10_000)
+    assert panel.cluster_state == "partial"
+    window.show_pane("topics")
+    qtbot.waitUntil(lambda: (p := partition(window)) is not None and p.leader not in (leader, -1)
+                    and leader not in p.isr and len(p.isr) == 2, timeout=CHANGE_WAIT)
+    after = partition(window)
+    assert after is not None and after.under_replicated and after.replicas == first.replicas
+    assert "under-replicated" in window.topics_pane.title.text()
+    window.show_pane("brokers")
+    qtbot.waitUntil(lambda: sorted(b.id for b in window.brokers_pane.brokers) == sorted({1, 2, 3} - {leader}),
+                    timeout=CHANGE_WAIT)
+
+    # start it again from the pane: it catches up and the ISR is full again
+    window.show_pane("local")
+    click(qtbot, panel, "start", f"broker-{leader}")
+    qtbot.waitUntil(lambda: state(window, f"broker-{leader}") == "running", timeout=START_WAIT)
+    window.show_pane("topics")
+    qtbot.waitUntil(lambda: (p := partition(window)) is not None and sorted(p.isr) == [1, 2, 3], timeout=CHANGE_WAIT)
+
+    # stop the ZooKeeper leader: the two others elect a leader and the cluster goes on (a topic can be created)
+    zk_leader = next(n for n in window.demo.zookeepers if n.role == "leader")
+    window.show_pane("local")
+    click(qtbot, panel, "stop", zk_leader.key)
+    qtbot.waitUntil(lambda: state(window, zk_leader.key) == "stopped", timeout=30_000)
+    qtbot.waitUntil(lambda: sorted(n.role for n in window.demo.zookeepers if n.state == "running")
+                    == ["follower", "leader"], timeout=CHANGE_WAIT)
+    window.show_pane("topics")
+    window.topics_pane.create_requested.emit("after-zk-stop", 1, 3, {})
+    qtbot.waitUntil(lambda: window.topics_pane.current == "after-zk-stop" and (p := partition(window)) is not None
+                    and sorted(p.isr) == [1, 2, 3], timeout=CHANGE_WAIT)
+    window.show_pane("local")
+    click(qtbot, panel, "start", zk_leader.key)
+    qtbot.waitUntil(lambda: state(window, zk_leader.key) == "running" and zk_leader.role == "follower",
+                    timeout=START_WAIT)
+    qtbot.waitUntil(lambda: panel.cluster_state == "running", timeout=10_000)
+
+
+def test_missing_java_and_zookeeper_are_named(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    monkeypatch.setattr(demo_cluster, "ZK_JAR", tmp_path / "zookeeper.jar")
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
+    panel = window.local_pane.demo
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.cluster_state == "missing", timeout=5_000)
+    text = panel.banner.text
+    assert "default-jre-headless" in text and "Debian package zookeeper" in text
+    assert "sudo apt-get install default-jre-headless zookeeper" in text
+    assert not panel.start_button.isEnabled()
+    assert all(m.pid is None for m in window.demo.members)
+    assert "apt-get install" in window.status_label.text()
+
+
+def test_files_are_shaped_like_the_tutorials(tmp_path: Path) -> None:
+    cluster = DemoCluster(tmp_path / "demo")
+    cluster._choose_ports()
+    cluster._write_configs()
+    cfg = (tmp_path / "demo" / "zk2" / "zoo.cfg").read_text()
+    for line in ("tickTime=2000", "initLimit=10", "syncLimit=5", "clientPortAddress=127.0.0.1"):
+        assert line in cfg.splitlines()
+    servers = [line for line in cfg.splitlines() if line.startswith("server.")]
+    assert servers == [f"server.{n.ident}=127.0.0.1:{n.quorum_port}:{n.election_port}" for n in cluster.zookeepers]
+    assert (tmp_path / "demo" / "zk2" / "data" / "myid").read_text() == "2\n"
+    assert zoo_cfg(cluster.zookeepers[1], cluster.zookeepers) == cfg
+    props = server_properties(cluster.brokers[0], cluster.zk_connect)
+    settings = parse_properties_text(props, "server.properties")
+    for key, value in (("broker.id", "1"), ("offsets.topic.replication.factor", "3"),
+                       ("transaction.state.log.replication.factor", "3"), ("transaction.state.log.min.isr", "2"),
+                       ("zookeeper.connect", cluster.zk_connect)):
+        assert settings[key] == value
+    config = load_broker_config(settings)  # the engine takes the file as written
+    assert config.node_id == 1 and config["zookeeper.connect"] == cluster.zk_connect
+    ports = [m.port for m in cluster.members] + [p for n in cluster.zookeepers for p in (n.quorum_port, n.election_port)]
+    assert len(set(ports)) == 12 and all(ports)
+    again = DemoCluster(tmp_path / "demo")  # ports are kept for the next start
+    assert again.bootstrap == cluster.bootstrap and again.zk_connect == cluster.zk_connect
+
+
+def test_frozen_app_starts_brokers_from_the_bundle(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    cluster = DemoCluster(tmp_path / "demo")
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    cmd, _env = cluster._command(cluster.brokers[0])
+    assert cmd == [sys.executable, "--run-broker", str(cluster.brokers[0].config_path)]
+    zk_cmd, _ = cluster._command(cluster.zookeepers[0])
+    assert zk_cmd[0] == "java" and zk_cmd[-2:] == ["org.apache.zookeeper.server.quorum.QuorumPeerMain",
+                                                   str(cluster.zookeepers[0].config_path)]
