@@ -5,6 +5,7 @@ files it writes (accepted by the engine as written) and the sentence when Java o
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,21 @@ def click(qtbot: QtBot, panel: DemoClusterPanel, action: str, key: str) -> None:
     qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
 
 
+def diagnose(window: MainWindow) -> str:
+    """What the window shows, for a wait that timed out."""
+    members = "; ".join(f"{m.name} {m.state} {m.role} {m.message}" for m in window.demo.members)
+    return (f"status: {window.status_label.text()!r}; topics pane: current={window.topics_pane.current!r} "
+            f"rows={window.topics_pane.partition_model.rows} banner={window.topics_pane.banner.text!r}; "
+            f"session={window.session.spec.name if window.session else None}; members: {members}")
+
+
+def wait(qtbot: QtBot, window: MainWindow, cond: Callable[[], object], timeout: int, what: str) -> None:
+    try:
+        qtbot.waitUntil(lambda: bool(cond()), timeout=timeout)
+    except Exception as exc:  # pytest-qt's TimeoutError: say what the window showed instead
+        raise AssertionError(f"waited {timeout / 1000:g} s for {what}; {diagnose(window)}") from exc
+
+
 def state(window: MainWindow, key: str) -> str:
     return window.demo.member(key).state
 
@@ -51,8 +67,9 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     window.show_pane("local")
     window.local_pane.tabs.setCurrentWidget(panel)
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: panel.cluster_state == "running", timeout=START_WAIT)
-    qtbot.waitUntil(lambda: window.session is not None and window.session.spec.name == PROFILE_NAME, timeout=30_000)
+    wait(qtbot, window, lambda: panel.cluster_state == "running", START_WAIT, "the demo cluster to run")
+    wait(qtbot, window, lambda: window.session is not None and window.session.spec.name == PROFILE_NAME, 30_000,
+         "its connection to open")
     profile = store.load_profile(PROFILE_NAME)
     assert profile.bootstrap == window.demo.bootstrap and len(profile.bootstrap.split(",")) == 3
     assert profile.zookeeper == window.demo.zk_connect and len(profile.zookeeper.split(",")) == 3
@@ -61,8 +78,10 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     # an RF-3 topic, created from the topics pane, shown with three replicas all in sync
     window.show_pane("topics")
     window.topics_pane.create_requested.emit("failover", 1, 3, {"min.insync.replicas": "2"})
-    qtbot.waitUntil(lambda: (p := partition(window)) is not None and len(p.replicas) == 3 and sorted(p.isr) == [1, 2, 3]
-                    and p.leader in (1, 2, 3), timeout=CHANGE_WAIT)
+
+    def full(p: PartitionState | None) -> bool:
+        return p is not None and len(p.replicas) == 3 and sorted(p.isr) == [1, 2, 3] and p.leader in (1, 2, 3)
+    wait(qtbot, window, lambda: full(partition(window)), CHANGE_WAIT, "the new topic with three replicas in sync")
     first = partition(window)
     assert first is not None
     leader = first.leader
@@ -70,41 +89,43 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     # kill the leader from the pane (SIGKILL): the topics pane shows the new leader and the shrunken ISR by itself
     window.show_pane("local")
     click(qtbot, panel, "kill", f"broker-{leader}")
-    qtbot.waitUntil(lambda: state(window, f"broker-{leader}") == "killed", timeout=10_000)
+    wait(qtbot, window, lambda: state(window, f"broker-{leader}") == "killed", 10_000, "the kill")
     assert panel.cluster_state == "partial"
     window.show_pane("topics")
-    qtbot.waitUntil(lambda: (p := partition(window)) is not None and p.leader not in (leader, -1)
-                    and leader not in p.isr and len(p.isr) == 2, timeout=CHANGE_WAIT)
+
+    def failed_over(p: PartitionState | None) -> bool:
+        return p is not None and p.leader not in (leader, -1) and leader not in p.isr and len(p.isr) == 2
+    wait(qtbot, window, lambda: failed_over(partition(window)), CHANGE_WAIT, "a new leader and a shrunken ISR")
     after = partition(window)
     assert after is not None and after.under_replicated and after.replicas == first.replicas
     assert "under-replicated" in window.topics_pane.title.text()
     window.show_pane("brokers")
-    qtbot.waitUntil(lambda: sorted(b.id for b in window.brokers_pane.brokers) == sorted({1, 2, 3} - {leader}),
-                    timeout=CHANGE_WAIT)
+    wait(qtbot, window, lambda: sorted(b.id for b in window.brokers_pane.brokers) == sorted({1, 2, 3} - {leader}),
+         CHANGE_WAIT, "the brokers pane to show two brokers")
 
     # start it again from the pane: it catches up and the ISR is full again
     window.show_pane("local")
     click(qtbot, panel, "start", f"broker-{leader}")
-    qtbot.waitUntil(lambda: state(window, f"broker-{leader}") == "running", timeout=START_WAIT)
+    wait(qtbot, window, lambda: state(window, f"broker-{leader}") == "running", START_WAIT, "the broker to return")
     window.show_pane("topics")
-    qtbot.waitUntil(lambda: (p := partition(window)) is not None and sorted(p.isr) == [1, 2, 3], timeout=CHANGE_WAIT)
+    wait(qtbot, window, lambda: full(partition(window)), CHANGE_WAIT, "the ISR to be full again")
 
     # stop the ZooKeeper leader: the two others elect a leader and the cluster goes on (a topic can be created)
     zk_leader = next(n for n in window.demo.zookeepers if n.role == "leader")
     window.show_pane("local")
     click(qtbot, panel, "stop", zk_leader.key)
-    qtbot.waitUntil(lambda: state(window, zk_leader.key) == "stopped", timeout=30_000)
-    qtbot.waitUntil(lambda: sorted(n.role for n in window.demo.zookeepers if n.state == "running")
-                    == ["follower", "leader"], timeout=CHANGE_WAIT)
+    wait(qtbot, window, lambda: state(window, zk_leader.key) == "stopped", 30_000, "the ZooKeeper node to stop")
+    wait(qtbot, window, lambda: sorted(n.role for n in window.demo.zookeepers if n.state == "running")
+         == ["follower", "leader"], CHANGE_WAIT, "the two other ZooKeeper nodes to elect a leader")
     window.show_pane("topics")
     window.topics_pane.create_requested.emit("after-zk-stop", 1, 3, {})
-    qtbot.waitUntil(lambda: window.topics_pane.current == "after-zk-stop" and (p := partition(window)) is not None
-                    and sorted(p.isr) == [1, 2, 3], timeout=CHANGE_WAIT)
+    wait(qtbot, window, lambda: window.topics_pane.current == "after-zk-stop" and full(partition(window)),
+         CHANGE_WAIT, "a topic created with a ZooKeeper node down")
     window.show_pane("local")
     click(qtbot, panel, "start", zk_leader.key)
-    qtbot.waitUntil(lambda: state(window, zk_leader.key) == "running" and zk_leader.role == "follower",
-                    timeout=START_WAIT)
-    qtbot.waitUntil(lambda: panel.cluster_state == "running", timeout=10_000)
+    wait(qtbot, window, lambda: state(window, zk_leader.key) == "running" and zk_leader.role == "follower",
+         START_WAIT, "the ZooKeeper node to rejoin as a follower")
+    wait(qtbot, window, lambda: panel.cluster_state == "running", 10_000, "the whole cluster to run")
 
 
 def test_missing_java_and_zookeeper_are_named(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
@@ -141,7 +162,8 @@ def test_files_are_shaped_like_the_tutorials(tmp_path: Path) -> None:
         assert settings[key] == value
     config = load_broker_config(settings)  # the engine takes the file as written
     assert config.node_id == 1 and config["zookeeper.connect"] == cluster.zk_connect
-    ports = [m.port for m in cluster.members] + [p for n in cluster.zookeepers for p in (n.quorum_port, n.election_port)]
+    ports = [m.port for m in cluster.members] + [n.quorum_port for n in cluster.zookeepers] + \
+        [n.election_port for n in cluster.zookeepers]
     assert len(set(ports)) == 12 and all(ports)
     again = DemoCluster(tmp_path / "demo")  # ports are kept for the next start
     assert again.bootstrap == cluster.bootstrap and again.zk_connect == cluster.zk_connect

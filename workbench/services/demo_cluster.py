@@ -34,6 +34,7 @@ from pathlib import Path
 from engine.__main__ import READY_MESSAGE
 from workbench.errors import WorkbenchError
 from workbench.local_broker import free_port, pid_alive, port_is_free
+from workbench.services import wire
 from workbench.services.connection import ConnectionSpec
 from workbench.services.launch import BROKER_MODE, helper_command
 from workbench.services.threads import EXECUTOR
@@ -136,6 +137,26 @@ async def zk_mode(port: int, timeout: float = 1.0) -> str:
         if line.startswith("Mode:"):
             return line.split(":", 1)[1].strip()
     return ""
+
+
+METADATA = 3
+
+
+async def broker_view(port: int, timeout: float = 2.0) -> tuple[set[int], int]:
+    """The brokers a broker knows of and the controller it names (Metadata v1, no topics); empty and -1 if it does
+    not answer."""
+    try:
+        conn = await wire.BrokerConnection.open(ConnectionSpec(PROFILE_NAME, f"127.0.0.1:{port}"), "127.0.0.1", port,
+                                                timeout)
+    except (OSError, TimeoutError, WorkbenchError):
+        return set(), -1
+    try:
+        resp = await conn.request(METADATA, 1, {"topics": ()})
+    except (OSError, TimeoutError, asyncio.IncompleteReadError, WorkbenchError):
+        return set(), -1
+    finally:
+        conn.close()
+    return {int(b.node_id) for b in resp.brokers}, int(resp.controller_id)
 
 
 class DemoCluster:
@@ -323,6 +344,36 @@ class DemoCluster:
             for m in todo:
                 await self._launch(m)
             await asyncio.gather(*(self._wait_ready(m) for m in todo))
+        await self.wait_formed()
+
+    async def wait_formed(self) -> None:
+        """Wait (bounded) until every running broker knows every running broker and names the same controller:
+        before that, a topic with replication factor 3 could be refused for want of brokers."""
+        deadline = time.monotonic() + self.ready_timeout
+        while time.monotonic() < deadline:  # bounded by the deadline
+            if await self._formed():
+                return
+            await asyncio.sleep(0.2)
+        raise WorkbenchError("timeout", f"The brokers did not see each other within {self.ready_timeout:g} s; "
+                                        "see their logs.")
+
+    async def _formed(self) -> bool:
+        running = [b for b in self.brokers if b.state == "running"]
+        views = await asyncio.gather(*(broker_view(b.port) for b in running))
+        wanted = {b.ident for b in running}
+        controllers = {c for _ids, c in views}
+        formed = all(ids == wanted for ids, _c in views) and len(controllers) == 1 and controllers <= wanted
+        if formed:
+            self._show_controller(controllers.pop())
+        return formed
+
+    def _show_controller(self, controller: int) -> None:
+        for b in self.brokers:
+            role = "controller" if b.ident == controller and b.state == "running" else ""
+            if role != b.role:
+                b.role = role
+                if self.on_change is not None:
+                    self.on_change(b)
 
     async def start_member(self, key: str) -> None:
         m = self.member(key)
@@ -334,6 +385,8 @@ class DemoCluster:
             raise WorkbenchError("unsupported", missing_requirements())
         await self._launch(m)
         await self._wait_ready(m)
+        if m.kind == "broker":
+            await self.wait_formed()
 
     # -- stop -------------------------------------------------------------------------------------
 
@@ -432,6 +485,10 @@ class DemoCluster:
                     n.role = mode
                     if self.on_change is not None:
                         self.on_change(n)
+        running = [b for b in self.brokers if b.state == "running"]
+        if running:
+            _ids, controller = await broker_view(running[0].port, 1.0)
+            self._show_controller(controller)
 
     def read_log(self, m: Member, offset: int = 0, limit: int = 128 * 1024) -> tuple[str, int]:
         """Log text of a member from byte offset (at most limit bytes, the newest), and where to read on."""
