@@ -99,6 +99,8 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     after = partition(window)
     assert after is not None and after.under_replicated and after.replicas == first.replicas
     assert "under-replicated" in window.topics_pane.title.text()
+    listed = {t.name: t for t in window.topics_pane.model.topics}
+    assert listed["failover"].under_replicated == 1  # the list's URP column agrees with the details
     window.show_pane("brokers")
     wait(qtbot, window, lambda: sorted(b.id for b in window.brokers_pane.brokers) == sorted({1, 2, 3} - {leader}),
          CHANGE_WAIT, "the brokers pane to show two brokers")
@@ -109,6 +111,7 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     wait(qtbot, window, lambda: state(window, f"broker-{leader}") == "running", START_WAIT, "the broker to return")
     window.show_pane("topics")
     wait(qtbot, window, lambda: full(partition(window)), CHANGE_WAIT, "the ISR to be full again")
+    assert {t.name: t for t in window.topics_pane.model.topics}["failover"].under_replicated == 0
 
     # stop the ZooKeeper leader: the two others elect a leader and the cluster goes on (a topic can be created)
     zk_leader = next(n for n in window.demo.zookeepers if n.role == "leader")

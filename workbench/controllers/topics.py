@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 from workbench.controllers.base import Controller, StatusLine
 from workbench.errors import Problem
 from workbench.panes.topics import TopicsPane
-from workbench.services.model import TopicSummary
+from workbench.services.model import PartitionState, TopicSummary
 from workbench.session import Session
 from workbench.ui.tasks import TaskRunner
 
@@ -56,15 +56,25 @@ class TopicsController(Controller):
             self.refresh_worked(f"{len(topics):,} topics on {self.admin.spec.name}.")
 
     def refresh_live(self) -> None:
-        """The cluster may have changed (leaders, ISR): reload the shown topic's partitions, keeping the list. A beat
-        while the previous one is still on its way is skipped (replacing it, a slow cluster would never answer)."""
+        """The cluster may have changed (leaders, ISR): reload the list's figures in place and the shown topic's
+        partitions. A beat while the previous one is still on its way is skipped (replacing it, a slow cluster would
+        never answer)."""
         admin, topic = self.admin, self.pane.current
-        if admin is None or topic is None or not self.pane.isVisible():
+        if admin is None or not self.pane.isVisible() or (self._live is not None and not self._live.done()):
             return
-        if self._live is not None and not self._live.done():
-            return
-        self._live = self.tasks.run(f"describing {topic}", admin.partitions(topic),
-                                    lambda parts: self.pane.show_partitions(topic, parts),
+
+        async def work() -> tuple[list[TopicSummary], list[PartitionState] | None]:
+            topics = await admin.list_topics()
+            return topics, (await admin.partitions(topic) if topic is not None else None)
+
+        def done(result: tuple[list[TopicSummary], list[PartitionState] | None]) -> None:
+            topics, parts = result
+            if admin is not self.admin:
+                return
+            self.pane.update_topics(topics)
+            if topic is not None and parts is not None:
+                self.pane.show_partitions(topic, parts)
+        self._live = self.tasks.run("reloading topics", work(), done,
                                     on_error=lambda _p: None)  # a beat that fails is tried again at the next
 
     def load_topic(self, topic: str) -> None:
