@@ -515,11 +515,13 @@ class TopicsPane(QWidget):
         split.setStretchFactor(0, 2)
         split.setStretchFactor(1, 3)
         split.setSizes([560, 800])
-        header = self.table.horizontalHeader()
-        header.setMinimumSectionSize(60)
-        for column in range(1, self.model.columnCount()):  # numbers need no more than their title; the name, the rest
-            title = str(self.model.headerData(column, Qt.Orientation.Horizontal))
-            header.resizeSection(column, max(60, header.fontMetrics().horizontalAdvance(title) + 28))
+        self.table.horizontalHeader().setMinimumSectionSize(60)
+        # numbers need no more than their title (the topic name takes the rest); the partition table fits unscrolled
+        for view, first in ((self.table, 1), (self.partitions_view, 0)):
+            header, model = view.horizontalHeader(), view.model()
+            for column in range(first, model.columnCount()):
+                title = str(model.headerData(column, Qt.Orientation.Horizontal))
+                header.resizeSection(column, max(64, header.fontMetrics().horizontalAdvance(title) + 24))
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
