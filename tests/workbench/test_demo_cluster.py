@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from engine.config import load_broker_config, parse_properties_text
+from workbench.local_broker import pid_alive
 from workbench.main_window import MainWindow
 from workbench.services import demo_cluster
 from workbench.services.demo_cluster import PROFILE_NAME, DemoCluster, server_properties, zoo_cfg
@@ -129,6 +130,13 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     wait(qtbot, window, lambda: state(window, zk_leader.key) == "running" and zk_leader.role == "follower",
          START_WAIT, "the ZooKeeper node to rejoin as a follower")
     wait(qtbot, window, lambda: panel.cluster_state == "running", 10_000, "the whole cluster to run")
+
+    # stop the whole cluster from the pane: brokers first, then the ensemble; every process gone, by its pid
+    pids = [m.pid for m in window.demo.members]
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    wait(qtbot, window, lambda: panel.cluster_state == "stopped", 60_000, "the cluster to stop")
+    assert all(m.pid is None and m.state == "stopped" for m in window.demo.members)
+    assert not any(pid_alive(pid) for pid in pids if pid is not None)
 
 
 def test_missing_java_and_zookeeper_are_named(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
