@@ -190,3 +190,26 @@ def test_frozen_app_starts_brokers_from_the_bundle(tmp_path: Path, monkeypatch: 
     zk_cmd, _ = cluster._command(cluster.zookeepers[0])
     assert zk_cmd[0] == "java" and zk_cmd[-2:] == ["org.apache.zookeeper.server.quorum.QuorumPeerMain",
                                                    str(cluster.zookeepers[0].config_path)]
+
+
+def test_a_cluster_left_by_a_crashed_app_is_found(tmp_path: Path) -> None:
+    """The pids in cluster.json that still run one of our processes (their command line names the cluster's
+    directory) are stopped before a new start; an unrelated process that took a recorded pid is left alone."""
+    import json
+    import subprocess
+    import sys
+
+    root = tmp_path / "demo"
+    root.mkdir()
+    ours = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", str(root / "broker1")],
+                            start_new_session=True)
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], start_new_session=True)
+    try:
+        (root / "cluster.json").write_text(json.dumps({
+            "broker-1": {"port": 1, "quorum": 0, "election": 0, "pid": ours.pid},
+            "broker-2": {"port": 2, "quorum": 0, "election": 0, "pid": other.pid}}))
+        assert DemoCluster(root)._leftovers() == [ours.pid]
+    finally:
+        for p in (ours, other):
+            p.kill()
+            p.wait(10)

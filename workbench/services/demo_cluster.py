@@ -333,9 +333,13 @@ class DemoCluster:
         missing = missing_requirements()
         if missing:
             raise WorkbenchError("unsupported", missing)
-        for pid in self._leftovers():
+        leftovers = self._leftovers()
+        for pid in leftovers:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 5.0
+        while any(map(pid_alive, leftovers)) and time.monotonic() < deadline:  # bounded: until they are gone
+            await asyncio.sleep(0.05)
         if not self.running:
             self._choose_ports()
         self._write_configs()
