@@ -87,6 +87,23 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     assert first is not None
     leader = first.leader
 
+    # the ZooKeeper pane on the partition's state node (it follows the node through a watch)
+    zk = window.zk_pane
+    window.show_pane("zookeeper")
+    for path in ("/", "/brokers", "/brokers/topics", "/brokers/topics/failover", "/brokers/topics/failover/partitions",
+                 "/brokers/topics/failover/partitions/0"):
+        wait(qtbot, window, lambda p=path: zk.model.index_of(p).isValid(), 30_000, f"{path} in the tree")
+        if path not in zk.model.loaded_paths():
+            zk.expand_path(path)
+            wait(qtbot, window, lambda p=path: p in zk.model.loaded_paths(), 30_000, f"the children of {path}")
+    state_node = "/brokers/topics/failover/partitions/0/state"
+    zk.select_path(state_node)
+
+    def zk_isr() -> list[int]:
+        text = dict(zk.meaning_model.rows).get("In-sync replicas (ISR)", "") if zk.node is not None else ""
+        return sorted(int(x) for x in text.split(", ") if x.strip().isdigit())
+    wait(qtbot, window, lambda: zk_isr() == [1, 2, 3], 30_000, "the state node's ISR")
+
     # kill the leader from the pane (SIGKILL): the topics pane shows the new leader and the shrunken ISR by itself
     window.show_pane("local")
     click(qtbot, panel, "kill", f"broker-{leader}")
@@ -102,6 +119,8 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     assert "under-replicated" in window.topics_pane.title.text()
     listed = {t.name: t for t in window.topics_pane.model.topics}
     assert listed["failover"].under_replicated == 1  # the list's URP column agrees with the details
+    wait(qtbot, window, lambda: zk_isr() == sorted({1, 2, 3} - {leader}), CHANGE_WAIT,
+         "the ZooKeeper pane to show the shrunken ISR of the state node")
     window.show_pane("brokers")
     wait(qtbot, window, lambda: sorted(b.id for b in window.brokers_pane.brokers) == sorted({1, 2, 3} - {leader}),
          CHANGE_WAIT, "the brokers pane to show two brokers")
