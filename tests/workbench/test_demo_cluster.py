@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from pytestqt.qtbot import QtBot
 
 from engine.config import load_broker_config, parse_properties_text
+from tests.workbench.stall import StallProbe
 from workbench.local_broker import pid_alive
 from workbench.main_window import MainWindow
 from workbench.services import demo_cluster
@@ -22,6 +23,7 @@ from workbench.store import Store
 from workbench.ui.demo_panel import DemoClusterPanel
 
 START_WAIT = 90_000  # ms: three JVMs and three Python brokers on two shared cores
+STALL_LIMIT_MS = 300  # catches a wait on a process or a socket; two cores are shared with JVMs starting (~110-180 ms)
 CHANGE_WAIT = 45_000  # ms: a killed broker is noticed after the 6 s ZooKeeper session timeout, then the controller acts
 
 
@@ -67,6 +69,7 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     panel = window.local_pane.demo
     window.show_pane("local")
     window.local_pane.tabs.setCurrentWidget(panel)
+    probe = StallProbe().start()  # the GUI thread never waits for a process: six start here, one dies, ...
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     wait(qtbot, window, lambda: panel.cluster_state == "running", START_WAIT, "the demo cluster to run")
     wait(qtbot, window, lambda: window.session is not None and window.session.spec.name == PROFILE_NAME, 30_000,
@@ -154,6 +157,9 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     pids = [m.pid for m in window.demo.members]
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     wait(qtbot, window, lambda: panel.cluster_state == "stopped", 60_000, "the cluster to stop")
+    longest = probe.stop()
+    print(f"longest event-loop stall: {longest * 1000:.0f} ms")
+    assert longest * 1000 < STALL_LIMIT_MS, f"the event loop stalled for {longest * 1000:.0f} ms"
     assert all(m.pid is None and m.state == "stopped" for m in window.demo.members)
     assert not any(pid_alive(pid) for pid in pids if pid is not None)
 
