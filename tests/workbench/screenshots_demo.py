@@ -6,7 +6,7 @@ partition 0 is killed from the pane, and the panes show the failover; then the b
     xvfb-run -a .venv/bin/python -m tests.workbench.screenshots_demo [OUT_DIR]
 
 Writes demo-local.png, demo-local-killed.png, demo-topics-failover.png, demo-brokers-failover.png,
-demo-zookeeper-state.png and demo-topics-recovered.png (default OUT_DIR: /tmp/demo-shots).
+demo-zookeeper-state.png, demo-local-killed-dark.png and demo-topics-recovered.png (default OUT_DIR: /tmp/demo-shots).
 """
 
 from __future__ import annotations
@@ -104,6 +104,10 @@ def main() -> int:
         window.local_pane.tabs.setCurrentWidget(panel)
         await settle()
         shot("demo-local-killed")
+        window.set_theme("dark")
+        await settle()
+        shot("demo-local-killed-dark")
+        window.set_theme("light")
         panel.member_requested.emit("start", f"broker-{leader}")
         await until(lambda: window.demo.member(f"broker-{leader}").state == "running", 60, "the restart")
         window.show_pane("topics")
