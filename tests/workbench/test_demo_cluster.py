@@ -164,6 +164,22 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     assert not any(pid_alive(pid) for pid in pids if pid is not None)
 
 
+@pytest.mark.slow
+def test_leaving_the_app_stops_the_demo_cluster(qtbot: QtBot, window: MainWindow) -> None:
+    """The window hides at once; the six processes are stopped behind it (brokers first), by their pids."""
+    needs_zookeeper()
+    panel = window.local_pane.demo
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    wait(qtbot, window, lambda: panel.cluster_state == "running", START_WAIT, "the demo cluster to run")
+    pids = [m.pid for m in window.demo.members]
+    assert all(pids)
+    with qtbot.waitSignal(window.left, timeout=60_000):
+        window.close()
+        assert not window.isVisible()
+    assert not any(pid_alive(pid) for pid in pids if pid is not None)
+    assert all(m.state == "stopped" for m in window.demo.members)
+
+
 def test_missing_java_and_zookeeper_are_named(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
     monkeypatch.setattr(demo_cluster, "ZK_JAR", tmp_path / "zookeeper.jar")
