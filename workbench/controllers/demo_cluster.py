@@ -42,6 +42,10 @@ class DemoClusterController(Controller):
         self.panel = panel
         self.store = store
         self.cluster = cluster
+        # process work has its own runner: opening or closing a connection cancels the window's tasks, and must not
+        # leave a member half started
+        self.process_tasks = TaskRunner(self)
+        self.process_tasks.failed.connect(lambda _what, problem: self.status.report(problem))
         self.whole = ""  # "starting" or "stopping" while the whole cluster is
         self._log_key = ""
         self._log_offset = 0
@@ -130,7 +134,7 @@ class DemoClusterController(Controller):
         def done(_r: object) -> None:
             self.status.inform(f"The demo cluster is running: bootstrap servers {self.cluster.bootstrap}.")
             self.open_requested.emit(PROFILE_NAME)
-        self.tasks.run("starting the demo cluster", work(), done, key="demo")
+        self.process_tasks.run("starting the demo cluster", work(), done, key="demo")
 
     def stop_cluster(self) -> None:
         async def work() -> None:
@@ -141,7 +145,7 @@ class DemoClusterController(Controller):
             finally:
                 self.whole = ""
                 self._update_state()
-        self.tasks.run("stopping the demo cluster", work(),
+        self.process_tasks.run("stopping the demo cluster", work(),
                        lambda _r: self.status.inform("The demo cluster is stopped."), key="demo")
 
     def member_action(self, action: str, key: str) -> None:
@@ -153,7 +157,7 @@ class DemoClusterController(Controller):
             self.status.inform(self.cluster.member(key).message)
             if self.is_open:
                 self.cluster_changed.emit()
-        self.tasks.run(f"{ACTION_WORDS[action]} {name}", call(key), done, key=f"demo-{key}")
+        self.process_tasks.run(f"{ACTION_WORDS[action]} {name}", call(key), done, key=f"demo-{key}")
 
     # -- the beat --------------------------------------------------------------------------
 
@@ -188,12 +192,14 @@ class DemoClusterController(Controller):
     async def stop(self) -> None:
         self.poll_timer.stop()
         self.live_timer.stop()
+        self.process_tasks.cancel_all()
         if self.cluster.running:
             await self.cluster.stop()
 
     def shutdown(self) -> None:
         self.poll_timer.stop()
         self.live_timer.stop()
+        self.process_tasks.cancel_all()
         if self._checking is not None:
             self._checking.cancel()
         self.cluster.stop_now()
