@@ -9,7 +9,8 @@ syncLimit=5); `broker<N>/` holds `server.properties` (shaped like the tutorial's
 the way the Local broker is (`python -m engine`, or the frozen app in broker mode), with
 its properties file as the argument. Ports are chosen once (free loopback ports) and kept
 in `cluster.json` with the pids, so the profile's addresses stay the same between starts
-and a cluster left behind by a crashed app is found and stopped before a new start.
+and a cluster left behind by a crashed app is found and stopped before a new start. The
+members run under `nice -n 10`: six busy processes never take the window's CPU.
 
 Every wait is bounded and awaited (process exits are polled, never waited on in a
 thread); a member's state goes stopped -> starting -> running -> stopping -> stopped, or
@@ -47,6 +48,7 @@ TICK_MS = 2000
 SESSION_TIMEOUT_MS = 6000  # Kafka: 18 s. A killed broker is noticed after this (ZooKeeper allows 2 ticks at least)
 READY_TIMEOUT = 60.0  # seconds for a node to serve or a broker to answer
 STOP_TIMEOUT = 20.0  # seconds from SIGTERM to SIGKILL
+NICENESS = 10  # the members run at a lower priority than the app (nice(1) execs, so the pid stays the member's)
 PROFILE_NAME = "Demo cluster"
 INSTALL_COMMAND = "sudo apt-get install default-jre-headless zookeeper"
 
@@ -305,6 +307,9 @@ class DemoCluster:
 
     def _spawn(self, m: Member) -> subprocess.Popen[bytes]:
         cmd, env = self._command(m)
+        nice = shutil.which("nice")
+        if nice:  # six busy processes on a laptop's cores: the window keeps the CPU it needs to stay smooth
+            cmd = [nice, "-n", str(NICENESS), *cmd]
         with open(m.log_path, "ab") as log:
             return subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                     cwd=m.dir, start_new_session=True)
