@@ -69,6 +69,8 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     panel = window.local_pane.demo
     window.show_pane("local")
     window.local_pane.tabs.setCurrentWidget(panel)
+    listed: list[object] = []
+    window.topics_ctl.topics_loaded.connect(listed.append)
     probe = StallProbe().start()  # the GUI thread never waits for a process: six start here, one dies, ...
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
     window.tasks.cancel_all()  # as opening another connection does: the start goes on regardless
@@ -80,8 +82,10 @@ def test_failover_from_the_pane(qtbot: QtBot, window: MainWindow, store: Store) 
     assert profile.zookeeper == window.demo.zk_connect and len(profile.zookeeper.split(",")) == 3
     assert [m.role for m in window.demo.zookeepers].count("leader") == 1
 
-    # an RF-3 topic, created from the topics pane, shown with three replicas all in sync
+    # an RF-3 topic, created from the topics pane (once it has listed the cluster's topics, as a person would see
+    # it do first), shown with three replicas all in sync
     window.show_pane("topics")
+    wait(qtbot, window, lambda: bool(listed), 30_000, "the topics pane's first listing")
     window.topics_pane.create_requested.emit("failover", 1, 3, {"min.insync.replicas": "2"})
 
     def full(p: PartitionState | None) -> bool:
