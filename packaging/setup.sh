@@ -99,7 +99,8 @@ fetch_apicurio() {
 
 case "$MODE" in
 app)
-    apt_install $QT_RUNTIME
+    # zookeeper and a JRE: the Local pane's demo cluster runs a ZooKeeper ensemble of three nodes on Java
+    apt_install $QT_RUNTIME zookeeper default-jre-headless
     setup_python app
     if [ -z "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ] && [ -z "${QT_QPA_PLATFORM:-}" ]; then
         apt_install xvfb xauth

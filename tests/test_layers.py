@@ -59,3 +59,23 @@ def test_engine_does_not_load_qt_at_runtime() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_cluster_services_import_no_qt() -> None:
+    """Cluster services (admin, scans, the demo cluster's processes, ...) run without Qt and so without widgets."""
+    bad = [f"{path.relative_to(ROOT)}:{lineno} imports {name}"
+           for path in sorted((ROOT / "workbench" / "services").rglob("*.py"))
+           for lineno, name in imported_modules(path)
+           if name.split(".")[0] in ("PySide6", "qasync", "shiboken6")
+           or name.startswith(("workbench.ui", "workbench.panes", "workbench.controllers"))]
+    assert bad == []
+
+
+def test_panes_never_import_each_other() -> None:
+    """A pane takes data and emits intents; what crosses panes is wired in the main window."""
+    panes = ROOT / "workbench" / "panes"
+    bad = [f"{path.relative_to(ROOT)}:{lineno} imports {name}"
+           for path in sorted(panes.glob("*.py"))
+           for lineno, name in imported_modules(path)
+           if name.startswith("workbench.panes") or name.startswith("workbench.controllers")]
+    assert bad == []

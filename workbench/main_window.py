@@ -44,6 +44,7 @@ from workbench import settings as S
 from workbench.controllers.acls import AclsController
 from workbench.controllers.base import TRANSPORT_KINDS, Controller
 from workbench.controllers.brokers import BrokersController
+from workbench.controllers.demo_cluster import DemoClusterController
 from workbench.controllers.groups import GroupsController
 from workbench.controllers.local import LocalController
 from workbench.controllers.messages import MessagesController
@@ -66,6 +67,7 @@ from workbench.panes.zookeeper import ZooKeeperPane
 from workbench.services import wire
 from workbench.services.admin import AdminService
 from workbench.services.connection import ConnectionSpec
+from workbench.services.demo_cluster import DemoCluster
 from workbench.services.record import Record
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
@@ -106,7 +108,8 @@ class MainWindow(QMainWindow):
     left = Signal()  # the window was closed and everything it started has stopped: the app may quit
     pane_changed = Signal(str)  # the pane on screen (its key)
 
-    def __init__(self, store: Store | None = None, local: LocalBroker | None = None) -> None:
+    def __init__(self, store: Store | None = None, local: LocalBroker | None = None,
+                 demo: DemoCluster | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Kafka Workbench")
         self.resize(1440, 900)  # the widest panes (messages, topics) fit beside the sidebar without scrolling
@@ -118,6 +121,7 @@ class MainWindow(QMainWindow):
         self._shut_down = False
         self._leaving: asyncio.Task[None] | None = None
         self.local = local or LocalBroker(data_dir() / "local-broker", self.store.get(S.LOCAL_PORT))
+        self.demo = demo or DemoCluster(data_dir() / "demo-cluster")
 
         # panes and their controllers, in the order of the sidebar, the View menu and the Ctrl+<n> shortcuts
         self.local_pane = LocalPane()
@@ -149,6 +153,9 @@ class MainWindow(QMainWindow):
             ("acls", "ACLs", self.acls_pane, self.acls_ctl),
             ("zookeeper", "ZooKeeper", self.zk_pane, self.zk_ctl),
         ]
+        # controllers of sections inside a pane (the demo cluster, on the Local pane's second tab)
+        self.demo_ctl = DemoClusterController(self.local_pane.demo, self.tasks, self, self.store, self.demo, self)
+        self.sections: list[Controller] = [self.demo_ctl]
         self.profiles = ProfilesController(self.tasks, self, self.store, self, self)
         self.profiles.saved.connect(self._profile_saved)
         self.profiles.deleted.connect(self._profile_deleted)
@@ -177,7 +184,7 @@ class MainWindow(QMainWindow):
 
     @property
     def controllers(self) -> list[Controller]:
-        return [f[3] for f in self.features]
+        return [f[3] for f in self.features] + self.sections
 
     @property
     def pane_keys(self) -> list[str]:
@@ -312,6 +319,9 @@ class MainWindow(QMainWindow):
         self.local_ctl.data_changed.connect(self.topics_ctl.refresh)
         self.local_ctl.data_changed.connect(self.brokers_ctl.refresh)
         self.local_ctl.data_changed.connect(self.groups_ctl.refresh)
+        self.demo_ctl.open_requested.connect(self._profile_saved)
+        self.demo_ctl.cluster_changed.connect(self.topics_ctl.refresh_live)
+        self.demo_ctl.cluster_changed.connect(self.brokers_ctl.refresh_live)
         self.topics_ctl.topics_loaded.connect(self.produce_pane.set_topics)
         self.topics_ctl.topics_loaded.connect(self.messages_pane.set_topics)
         self.messages_ctl.produce_again.connect(self._produce_again)

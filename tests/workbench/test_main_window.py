@@ -42,3 +42,25 @@ def test_pane_shortcuts(qtbot: QtBot, window: MainWindow) -> None:
     qtbot.keyClick(window, Qt.Key.Key_F, Qt.KeyboardModifier.ControlModifier)
     assert window.current_pane == "topics"
     assert window.topics_pane.search.hasFocus()
+
+
+def test_a_banner_shown_before_a_theme_switch_takes_the_new_colours(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtGui import QColor
+
+    from workbench.ui.theme import STATE_COLOURS
+
+    window.show_pane("local")
+    window.local_pane.tabs.setCurrentWidget(window.local_pane.demo)
+    banner = window.local_pane.demo.banner
+    banner.show_note("5 of 6 members running.", "warning")
+
+    def painted() -> str:
+        image = banner.grab().toImage()
+        return QColor(image.pixel(2, 2)).name()
+    assert painted() == STATE_COLOURS["light"]["warning"]
+    try:
+        window.theme_action.setChecked(True)
+        assert painted() == STATE_COLOURS["dark"]["warning"]
+    finally:
+        window.theme_action.setChecked(False)
+    assert painted() == STATE_COLOURS["light"]["warning"]

@@ -85,3 +85,22 @@ def test_unknown_host_is_a_dns_sentence(qtbot: QtBot, window: MainWindow) -> Non
         window.open_spec(ConnectionSpec(name="typo", bootstrap="no-such-host.invalid:9092"))
     assert pane.banner.text.startswith("Listing topics: Cannot resolve the host name no-such-host.invalid"), \
         pane.banner.text
+
+
+def test_a_dead_first_bootstrap_server_is_passed_over(shared_engine: Any) -> None:
+    """As a client does: the next bootstrap server is tried (a cluster whose first broker is down still lists its
+    topics); only when none answers is the first one's problem told, saying how many were tried."""
+    import asyncio
+
+    from workbench.services import wire
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"127.0.0.1:{s.getsockname()[1]}"  # bound, not listening: refused
+        spec = ConnectionSpec(name="two", bootstrap=f"{dead},{shared_engine.bootstrap}")
+        text = asyncio.run(wire.probe(spec, 5.0))
+        assert text.startswith(f"Connected to {shared_engine.bootstrap}")
+        with pytest.raises(Exception) as caught:
+            asyncio.run(wire.probe(ConnectionSpec(name="none", bootstrap=f"{dead},{dead}"), 5.0))
+    assert str(caught.value) == f"None of the 2 bootstrap servers answered; the first: {dead} refused the " \
+                                "connection: no broker is listening there."

@@ -22,6 +22,7 @@ class BrokersController(Controller):
     def __init__(self, pane: BrokersPane, tasks: TaskRunner, status: StatusLine, parent: QObject | None = None) -> None:
         super().__init__(tasks, status, parent)
         self.pane = pane
+        self._refreshing: asyncio.Task[None] | None = None
         pane.refresh_requested.connect(self.refresh)
         pane.broker_selected.connect(self.load_broker)
 
@@ -43,7 +44,13 @@ class BrokersController(Controller):
         def failed(problem: Problem) -> None:
             self.pane.show_problem(problem)
             self.refresh_failed(problem)
-        self.tasks.run("describing the cluster", work(), key="brokers", on_error=failed)
+        self._refreshing = self.tasks.run("describing the cluster", work(), key="brokers", on_error=failed)
+
+    def refresh_live(self) -> None:
+        """The cluster may have changed (a broker came or went, the controller moved): reload what is on screen,
+        unless the previous reload is still on its way (replacing it, a slow cluster would never answer)."""
+        if self.pane.isVisible() and (self._refreshing is None or self._refreshing.done()):
+            self.refresh()
 
     async def _health(self, admin: AdminService, overview: ClusterOverview) -> None:
         try:

@@ -1,5 +1,6 @@
 """The Local pane: the bundled broker's address (to copy into clients), state, log, start/stop/restart, keep-running,
-sample data, and whether it runs secured (with how to connect to it then)."""
+sample data, and whether it runs secured (with how to connect to it then); and, on a second tab, the demo cluster
+(three ZooKeeper nodes and three brokers)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from workbench.ui.demo_panel import DemoClusterPanel
 from workbench.ui.widgets import ProblemBanner
 
 STATE_COLOURS = {"running": "healthy", "starting": "info", "stopping": "info", "stopped": "unreachable",
@@ -99,7 +102,8 @@ class LocalPane(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         buttons.addWidget(self.sample_button)
-        layout = QVBoxLayout(self)
+        local = QWidget()
+        layout = QVBoxLayout(local)
         layout.addWidget(self.status)
         info = QLabel("The Local broker is this app's own Kafka-compatible broker: no account, no network. "
                       "Your own programs can use it too, at the address below.")
@@ -129,6 +133,14 @@ class LocalPane(QWidget):
         layout.addWidget(self.sample_note)
         layout.addWidget(QLabel("Broker log"))
         layout.addWidget(self.log, 1)
+        self.demo = DemoClusterPanel()
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("local-tabs")
+        self.tabs.addTab(local, "Local broker")
+        self.tabs.addTab(self.demo, "Demo cluster (3 ZooKeeper + 3 brokers)")
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(self.tabs)
         self.show_state("stopped", "The Local broker is not running.")
         self.show_security("")
 

@@ -12,6 +12,7 @@ so Qt never calls back into Python once per comparison.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 from collections.abc import Sequence
 from typing import Any
 
@@ -100,6 +101,28 @@ class TopicTableModel(HeaderedTableModel):
     def _row(t: TopicSummary) -> tuple[str, ...]:
         return (t.name, str(t.partitions), str(t.replication_factor), str(t.under_replicated) if t.under_replicated
                 else "", str(t.offline) if t.offline else "")
+
+    def update(self, topics: Sequence[TopicSummary]) -> bool:
+        """Take new figures for the same topics in place (rows keep their order, selection and scroll); False when
+        the set of topics changed and the list must be replaced."""
+        fresh = {t.name: t for t in topics}
+        if len(fresh) != len(self.topics) or any(t.name not in fresh for t in self.topics):
+            return False
+        for row, old in enumerate(self.topics):
+            new = fresh[old.name]
+            if new != old:
+                self.topics[row] = new
+                self._text[row] = self._row(new)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
+        return True
+
+    def update_health(self, name: str, under_replicated: int, offline: int) -> None:
+        """The URP and offline counts of one topic, from its partitions just described (fresher than the list's)."""
+        for row, old in enumerate(self.topics):
+            if old.name == name and (old.under_replicated, old.offline) != (under_replicated, offline):
+                new = dataclasses.replace(old, under_replicated=under_replicated, offline=offline)
+                self.topics[row], self._text[row] = new, self._row(new)
+                self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.headers) - 1))
 
     def clear(self) -> None:
         self.beginResetModel()
@@ -493,6 +516,12 @@ class TopicsPane(QWidget):
         split.setStretchFactor(1, 3)
         split.setSizes([560, 800])
         self.table.horizontalHeader().setMinimumSectionSize(60)
+        # numbers need no more than their title (the topic name takes the rest); the partition table fits unscrolled
+        for view, first in ((self.table, 1), (self.partitions_view, 0)):
+            header, model = view.horizontalHeader(), view.model()
+            for column in range(first, model.columnCount()):
+                title = str(model.headerData(column, Qt.Orientation.Horizontal))
+                header.resizeSection(column, max(64, header.fontMetrics().horizontalAdvance(title) + 24))
         outer = QVBoxLayout(self)
         outer.addWidget(self.banner)
         outer.addWidget(split, 1)
@@ -510,6 +539,11 @@ class TopicsPane(QWidget):
         self.current = None
         self.model.clear()
         self._loading = asyncio.get_event_loop().create_task(self._fill(topics, selected))
+
+    def update_topics(self, topics: list[TopicSummary]) -> None:
+        """New figures for the list (a periodic reload): in place when the topics are the same, else replaced."""
+        if self._loading is not None or not self.model.update(topics):
+            self.show_topics(topics)
 
     async def _fill(self, topics: list[TopicSummary], selected: str | None) -> None:
         for start in range(0, len(topics), CHUNK):
@@ -540,6 +574,7 @@ class TopicsPane(QWidget):
         self.add_partitions_spin.setValue(len(parts) + 1)
         urp = sum(1 for p in parts if p.under_replicated)
         off = sum(1 for p in parts if p.offline)
+        self.model.update_health(topic, urp, off)
         total = sum(p.messages or 0 for p in parts)
         size = sum(p.size or 0 for p in parts) if any(p.size is not None for p in parts) else None
         flags = "".join([f", {off} offline" if off else "", f", {urp} under-replicated" if urp else ""])

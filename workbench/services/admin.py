@@ -255,8 +255,20 @@ class AdminService:
         async def work() -> None:
             new = NewTopic(name, num_partitions=partitions, replication_factor=replication_factor,
                            config=configs or {})
-            futs = self.client.create_topics([new], operation_timeout=self.timeout, **self._kw)
-            await self._wait(futs[name])
+            for attempt in (1, 2):  # bounded: one retry
+                futs = self.client.create_topics([new], operation_timeout=self.timeout, **self._kw)
+                try:
+                    await self._wait(futs[name])
+                    return
+                except KafkaException as exc:
+                    code = getattr(exc.args[0] if exc.args else None, "name", lambda: "")()
+                    # librdkafka drops a request queued on a bootstrap connection it retires once it knows the
+                    # brokers (_DESTROY, just after connecting to a cluster of several): ask again; if that first
+                    # request did reach the controller, the topic exists now, which is what was asked
+                    if attempt == 2 and code == "TOPIC_ALREADY_EXISTS":
+                        return
+                    if attempt == 2 or code != "_DESTROY":
+                        raise
         await self._guard(f"creating topic {name}", work())
         self._changed()
 

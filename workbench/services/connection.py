@@ -51,6 +51,14 @@ class ConnectionSpec:
             return "SASL_SSL" if self.tls else "SASL_PLAINTEXT"
         return "SSL" if self.tls else "PLAINTEXT"
 
+    def addresses(self) -> list[tuple[str, int]]:
+        """Every bootstrap server as (host, port), in the profile's order."""
+        out = []
+        for item in self.bootstrap.split(","):
+            if item.strip():
+                out.append(ConnectionSpec(self.name, item).first_address())
+        return out or [self.first_address()]
+
     def first_address(self) -> tuple[str, int]:
         first = self.bootstrap.split(",")[0].strip()
         if "://" in first:

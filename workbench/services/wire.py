@@ -351,9 +351,25 @@ def tls_problem(exc: ssl.SSLError | ConnectionError, spec: ConnectionSpec, where
 
 
 async def probe(spec: ConnectionSpec, timeout: float) -> str:
-    """Walk DNS, TCP, TLS, SASL, ApiVersions and a first Metadata request against the first bootstrap server; one
-    sentence either way, naming the step that failed."""
-    host, port = spec.first_address()
+    """Walk DNS, TCP, TLS, SASL and ApiVersions against the bootstrap servers in turn until one answers (as a
+    client does: a cluster whose first broker is down still works); one sentence either way. When none answers,
+    the first one's problem is raised (TLS and authentication failures at once: they are the profile's)."""
+    addresses = spec.addresses()
+    first: WorkbenchError | None = None
+    for host, port in addresses:  # bounded: one attempt per bootstrap server
+        try:
+            return await _probe_one(spec, host, port, timeout)
+        except WorkbenchError as exc:
+            if exc.problem.kind in ("tls", "auth") or len(addresses) == 1:
+                raise
+            first = first or exc
+    assert first is not None
+    p = first.problem
+    raise WorkbenchError(p.kind, f"None of the {len(addresses)} bootstrap servers answered; the first: {p.sentence}",
+                         p.detail) from first
+
+
+async def _probe_one(spec: ConnectionSpec, host: str, port: int, timeout: float) -> str:
     where = f"{host}:{port}"
     loop = asyncio.get_running_loop()
     try:

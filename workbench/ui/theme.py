@@ -47,5 +47,5 @@ def apply_theme(app: QApplication, name: str) -> None:
             palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6d7178"))
     else:
         palette = app.style().standardPalette()
+    app.setProperty("workbench_theme", name)  # first: widgets repaint in the theme's colours on the palette change
     app.setPalette(palette)
-    app.setProperty("workbench_theme", name)

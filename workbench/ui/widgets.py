@@ -4,6 +4,7 @@ human_bytes, re-exported for the panes."""
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -50,7 +51,7 @@ class ProblemBanner(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.problem: Problem | None = None
-        self.setAutoFillBackground(True)
+        self.state = "info"
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 8, 4)
         self.label = QLabel()
@@ -86,9 +87,15 @@ class ProblemBanner(QWidget):
         return self.label.text() if not self.isHidden() else ""
 
     def _paint(self, state: str) -> None:
-        pal = self.palette()
-        pal.setColor(self.backgroundRole(), colour(state))
-        self.setPalette(pal)
+        self.state = state
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """The state's colour in the theme of the moment (a banner shown before a theme switch takes the new one at
+        its next paint); the text keeps the application's palette."""
+        painter = QPainter(self)
+        painter.fillRect(self.rect(), colour(self.state))
+        painter.end()
 
     def _show_details(self) -> None:
         if self.problem is not None:
