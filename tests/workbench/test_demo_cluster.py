@@ -16,8 +16,9 @@ from engine.config import load_broker_config, parse_properties_text
 from tests.workbench.stall import StallProbe
 from workbench.local_broker import pid_alive
 from workbench.main_window import MainWindow
-from workbench.services import demo_cluster
-from workbench.services.demo_cluster import PROFILE_NAME, DemoCluster, server_properties, zoo_cfg
+from workbench.services import demo_members
+from workbench.services.demo_cluster import DemoCluster
+from workbench.services.demo_members import PROFILE_NAME, server_properties, zoo_cfg
 from workbench.services.model import PartitionState
 from workbench.store import Store
 from workbench.ui.demo_panel import DemoClusterPanel
@@ -28,7 +29,7 @@ CHANGE_WAIT = 45_000  # ms: a killed broker is noticed after the 6 s ZooKeeper s
 
 
 def needs_zookeeper() -> None:
-    if demo_cluster.missing_requirements():
+    if demo_members.missing_requirements():
         pytest.skip("component missing: zookeeper (install Debian's zookeeper and default-jre-headless packages)")
 
 
@@ -187,7 +188,7 @@ def test_leaving_the_app_stops_the_demo_cluster(qtbot: QtBot, window: MainWindow
 
 def test_missing_java_and_zookeeper_are_named(qtbot: QtBot, window: MainWindow, monkeypatch: pytest.MonkeyPatch,
                                               tmp_path: Path) -> None:
-    monkeypatch.setattr(demo_cluster, "ZK_JAR", tmp_path / "zookeeper.jar")
+    monkeypatch.setattr(demo_members, "ZK_JAR", tmp_path / "zookeeper.jar")
     monkeypatch.setenv("PATH", str(tmp_path))  # no java on it
     panel = window.local_pane.demo
     qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)

@@ -17,8 +17,9 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from workbench.controllers.base import Controller, StatusLine
 from workbench.errors import Problem
-from workbench.services import demo_cluster
-from workbench.services.demo_cluster import PROFILE_NAME, DemoCluster, Member
+from workbench.services import demo_members
+from workbench.services.demo_cluster import DemoCluster
+from workbench.services.demo_members import PROFILE_NAME, Member
 from workbench.session import Session
 from workbench.store import Store
 from workbench.ui.demo_panel import DemoClusterPanel
@@ -90,7 +91,7 @@ class DemoClusterController(Controller):
         self._update_state()
 
     def _update_state(self) -> None:
-        missing = demo_cluster.missing_requirements()
+        missing = demo_members.missing_requirements()
         members = self.cluster.members
         running = [m for m in members if m.state == "running"]
         if missing and not running:
@@ -114,7 +115,7 @@ class DemoClusterController(Controller):
     # -- intents -------------------------------------------------------------------------
 
     def start(self) -> None:
-        missing = demo_cluster.missing_requirements()
+        missing = demo_members.missing_requirements()
         if missing:
             self.panel.show_cluster("missing", missing)
             self.status.report(Problem("unsupported", missing))

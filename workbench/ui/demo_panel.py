@@ -22,7 +22,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from workbench.services.demo_cluster import SESSION_TIMEOUT_MS, Member
+from workbench.services.demo_members import SESSION_TIMEOUT_MS, Member
 from workbench.ui.models import RowTableModel
 from workbench.ui.widgets import ProblemBanner
 
