@@ -20,26 +20,18 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QIcon, QKeySequence, QPainter, QPixmap, QShortcut
-from PySide6.QtSvg import QSvgRenderer
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
-    QFrame,
-    QHBoxLayout,
     QLabel,
-    QListWidget,
-    QListWidgetItem,
     QMainWindow,
     QPushButton,
-    QScrollArea,
-    QStackedWidget,
     QToolBar,
     QWidget,
 )
 
-from workbench import resources
 from workbench import settings as S
 from workbench.controllers.acls import AclsController
 from workbench.controllers.base import TRANSPORT_KINDS, Controller
@@ -72,34 +64,12 @@ from workbench.services.record import Record
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
 from workbench.ui.about_dialog import AboutDialog
+from workbench.ui.navigation import PaneNavigator, pane_icon, pane_shortcut
 from workbench.ui.tasks import TaskRunner
 from workbench.ui.theme import apply_theme
 from workbench.ui.widgets import DetailsDialog
 
 RETRY_MS = 3000
-
-
-def pane_shortcut(n: int) -> str:
-    """Ctrl+1 ... Ctrl+9 for the first nine panes, Ctrl+0 for the tenth."""
-    return f"Ctrl+{n % 10}" if n <= 10 else ""
-
-
-def pane_icon(key: str) -> QIcon:
-    """The sidebar icon of a pane: resources/icons/panes/<key>.svg (a plain one for a pane without its own), drawn
-    white on the selection's highlight."""
-    own = resources.path("icons", "panes", f"{key}.svg")
-    source = (own if own.is_file() else resources.path("icons", "panes", "pane.svg")).read_bytes()
-    icon = QIcon()
-    for mode, svg in ((QIcon.Mode.Normal, source), (QIcon.Mode.Selected, source.replace(b"#5b7fb8", b"#ffffff"))):
-        renderer = QSvgRenderer(QByteArray(svg))
-        for size in (22, 44):  # 44: high-DPI screens
-            pixmap = QPixmap(size, size)
-            pixmap.fill(Qt.GlobalColor.transparent)
-            painter = QPainter(pixmap)
-            renderer.render(painter)
-            painter.end()
-            icon.addPixmap(pixmap, mode)
-    return icon
 
 
 class MainWindow(QMainWindow):
@@ -193,47 +163,15 @@ class MainWindow(QMainWindow):
     # -- construction ----------------------------------------------------------------------
 
     def _build_navigation(self) -> None:
-        """A sidebar with one entry per feature (icon, title, Ctrl+<n> in its tooltip) beside a stack of panes."""
-        self.nav = QListWidget()
-        self.nav.setObjectName("navigation")
-        self.nav.setIconSize(QSize(22, 22))
-        self.nav.setSpacing(2)
-        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.nav.setFrameShape(QFrame.Shape.NoFrame)
-        self.stack = QStackedWidget()
-        self.stack.setObjectName("panes")
-        self.pages: dict[str, QWidget] = {}
-        for n, (key, title, pane, _ctl) in enumerate(self.features, start=1):
-            item = QListWidgetItem(pane_icon(key), title)
-            item.setData(Qt.ItemDataRole.UserRole, key)
-            shortcut = pane_shortcut(n)
-            item.setToolTip(f"{title} ({shortcut})" if shortcut else title)
-            self.nav.addItem(item)
-            page = QScrollArea()  # a pane larger than the window (a small screen) scrolls instead of clipping it
-            page.setObjectName(f"page-{key}")
-            page.setWidgetResizable(True)
-            page.setFrameShape(QFrame.Shape.NoFrame)
-            page.setWidget(pane)
-            self.stack.addWidget(page)
-            self.pages[key] = pane
-        self.nav.setFixedWidth(max(170, self.nav.sizeHintForColumn(0) + 24))
-        self.nav.currentRowChanged.connect(self._nav_changed)
-        body = QWidget()
-        row = QHBoxLayout(body)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.setSpacing(0)
-        row.addWidget(self.nav)
-        row.addWidget(self.stack, 1)
-        self.setCentralWidget(body)
-
-    def _nav_changed(self, row: int) -> None:
-        if 0 <= row < len(self.features):
-            self.stack.setCurrentIndex(row)
-            self.pane_changed.emit(self.features[row][0])
+        """The sidebar of panes beside the stack of them (workbench.ui.navigation)."""
+        self.navigator = PaneNavigator([(key, title, pane) for key, title, pane, _ctl in self.features])
+        self.nav, self.stack, self.pages = self.navigator.nav, self.navigator.stack, self.navigator.pages
+        self.navigator.pane_changed.connect(self.pane_changed)
+        self.setCentralWidget(self.navigator)
 
     @property
     def current_pane(self) -> str:
-        return self.features[self.stack.currentIndex()][0]
+        return self.navigator.current
 
     def _build_toolbar(self) -> None:
         bar = QToolBar("Connection")
@@ -384,7 +322,7 @@ class MainWindow(QMainWindow):
             DetailsDialog("Error details", self.last_problem.sentence, self.last_problem.detail, self).open()
 
     def show_pane(self, key: str) -> None:
-        self.nav.setCurrentRow(self.pane_keys.index(key))
+        self.navigator.show_pane(key)
 
     def show_about(self) -> None:
         AboutDialog(self).open()

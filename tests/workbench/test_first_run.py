@@ -21,10 +21,11 @@ from pytestqt.qtbot import QtBot
 import workbench
 from workbench import local_broker
 from workbench import settings as S
-from workbench.main_window import MainWindow, pane_shortcut
+from workbench.main_window import MainWindow
 from workbench.services.model import TopicSummary
 from workbench.store import Store
 from workbench.ui.about_dialog import AboutDialog
+from workbench.ui.navigation import pane_shortcut
 
 ROOT = Path(__file__).resolve().parents[2]
 START_WAIT = 30_000
