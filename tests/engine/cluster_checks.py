@@ -35,8 +35,12 @@ def isr_full(cluster: EngineCluster, topic: str, partitions: int, size: int = 3)
 
 @dataclasses.dataclass
 class Acked:
+    """A delivery report without error. Its offset is None when librdkafka acknowledged the message implicitly:
+    a request that failed with an uncertain outcome (a timeout, NOT_ENOUGH_REPLICAS_AFTER_APPEND) was followed by
+    a later request of the same producer that succeeded, which proves the earlier messages persisted
+    (rd_kafka_dr_implicit_ack); their offsets are then unknown to the client."""
     partition: int
-    offset: int
+    offset: int | None
     value: bytes
 
 

@@ -243,27 +243,7 @@ class KafkaController:
         batch = self.batch()
         batch.add_update_metadata(sorted(self.ctx.live_or_shutting_ids), list(self.ctx.leadership))
         batch.send()
-        # replica state machine start-up (ReplicaStateMachine.startup): every replica on a live broker is told its
-        # partition's state; the replicas on dead brokers start as ReplicaDeletionIneligible and go OfflineReplica,
-        # which takes them out of the ISR (a broker that died while there was no controller leaves the ISR too)
-        online, offline = [], []
-        for t, p, r in self.ctx.replicas_of(self.ctx.all_partitions()):
-            if self.ctx.replica_online(r, True):
-                online.append((t, p, r))
-                self.ctx.replica_states[(t, p, r)] = R.ONLINE
-            else:
-                offline.append((t, p, r))
-                self.ctx.replica_states[(t, p, r)] = R.DELETION_INELIGIBLE
-        await self.machines.replicas_to(batch, online, R.ONLINE)
-        await self.machines.replicas_to(batch, offline, R.OFFLINE)
-        # partition state machine start-up
-        for tp in self.ctx.all_partitions():
-            lead = self.ctx.leadership.get(tp)
-            if lead is None:
-                self.ctx.partition_states[tp] = P.NEW
-            else:
-                self.ctx.partition_states[tp] = P.ONLINE if self.ctx.replica_online(lead.leader) else P.OFFLINE
-        await self.machines.trigger_online_partitions(batch)
+        await self.machines.startup(batch)
         batch.send()
         await self.deletion.resume()
         if self.config["auto.leader.rebalance.enable"]:

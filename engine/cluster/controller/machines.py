@@ -42,6 +42,31 @@ class StateMachines:
         self.store = store
         self.unclean_allowed = unclean_allowed
 
+    async def startup(self, batch: RequestBatch) -> None:
+        """Controller fail-over: the replica state machine starts, then the partition state machine
+        (ReplicaStateMachine.startup, PartitionStateMachine.startup). Every replica on a live broker is told its
+        partition's state; the replicas on dead brokers start as ReplicaDeletionIneligible and go OfflineReplica,
+        which takes them out of the ISR (a broker that died while there was no controller leaves the ISR too);
+        then New and Offline partitions get leaders."""
+        ctx = self.ctx
+        online, offline = [], []
+        for t, p, r in ctx.replicas_of(ctx.all_partitions()):
+            if ctx.replica_online(r, True):
+                online.append((t, p, r))
+                ctx.replica_states[(t, p, r)] = R.ONLINE
+            else:
+                offline.append((t, p, r))
+                ctx.replica_states[(t, p, r)] = R.DELETION_INELIGIBLE
+        await self.replicas_to(batch, online, R.ONLINE)
+        await self.replicas_to(batch, offline, R.OFFLINE)
+        for tp in ctx.all_partitions():
+            lead = ctx.leadership.get(tp)
+            if lead is None:
+                ctx.partition_states[tp] = P.NEW
+            else:
+                ctx.partition_states[tp] = P.ONLINE if ctx.replica_online(lead.leader) else P.OFFLINE
+        await self.trigger_online_partitions(batch)
+
     # -- partitions --------------------------------------------------------------------------------
     async def partitions_to(self, batch: RequestBatch, partitions: list[TP], target: PartitionState,
                             strategy: str = OFFLINE) -> dict[TP, LeaderAndIsr]:
