@@ -14,21 +14,18 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import gc
 import sys
 from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QShortcut
+from PySide6.QtGui import QCloseEvent, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QApplication,
-    QComboBox,
     QLabel,
     QMainWindow,
     QPushButton,
-    QToolBar,
     QWidget,
 )
 
@@ -64,7 +61,8 @@ from workbench.services.record import Record
 from workbench.session import Session
 from workbench.store import LOCAL_PROFILE, Store, data_dir
 from workbench.ui.about_dialog import AboutDialog
-from workbench.ui.navigation import PaneNavigator, pane_icon, pane_shortcut
+from workbench.ui.connection_bar import ConnectionBar
+from workbench.ui.navigation import PaneNavigator
 from workbench.ui.tasks import TaskRunner
 from workbench.ui.theme import apply_theme
 from workbench.ui.widgets import DetailsDialog
@@ -174,56 +172,22 @@ class MainWindow(QMainWindow):
         return self.navigator.current
 
     def _build_toolbar(self) -> None:
-        bar = QToolBar("Connection")
-        bar.setObjectName("toolbar-connection")
-        bar.setMovable(False)
+        """The connection toolbar and the menus (workbench.ui.connection_bar): its intents wired here."""
+        bar = ConnectionBar(self, self.store.get(S.THEME) == "dark")
         self.addToolBar(bar)
-        bar.addWidget(QLabel(" Connection: "))
-        self.switcher = QComboBox()
-        self.switcher.setObjectName("connection-switcher")
-        self.switcher.setMinimumWidth(220)
+        self.connection_bar = bar
+        self.switcher, self.read_only_badge = bar.switcher, bar.read_only_badge
+        self.new_action, self.edit_action, self.delete_profile_action, self.refresh_action = bar.connection_actions
+        self.theme_action = bar.theme_action
         self._fill_switcher()
-        self.switcher.activated.connect(lambda _i: self._switch_to(self.switcher.currentText()))
-        bar.addWidget(self.switcher)
-        self.read_only_badge = QLabel("")
-        bar.addWidget(self.read_only_badge)
-        self.new_action = QAction("New connection…", self)
-        self.new_action.triggered.connect(lambda: self.profiles.edit(None))
-        self.edit_action = QAction("Edit connection…", self)
-        self.edit_action.triggered.connect(lambda: self.profiles.edit(self.switcher.currentText()))
-        self.delete_profile_action = QAction("Delete connection", self)
-        self.delete_profile_action.triggered.connect(lambda: self.profiles.delete(self.switcher.currentText()))
-        self.refresh_action = QAction("Refresh", self)
-        self.refresh_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Refresh))
-        self.refresh_action.triggered.connect(self.refresh_current)
-        self.theme_action = QAction("Dark theme", self)
-        self.theme_action.setCheckable(True)
-        self.theme_action.setShortcut(QKeySequence("Ctrl+Shift+T"))
-        self.theme_action.setChecked(self.store.get(S.THEME) == "dark")
-        self.theme_action.toggled.connect(lambda on: self.set_theme("dark" if on else "light"))
-        for action in (self.new_action, self.edit_action, self.delete_profile_action, self.refresh_action,
-                       self.theme_action):
-            bar.addAction(action)
-        view = self.menuBar().addMenu("&View")
-        self.pane_actions: dict[str, QAction] = {}
-        for n, (key, title, _pane, _ctl) in enumerate(self.features, start=1):
-            action = QAction(pane_icon(key), title, self)
-            action.setObjectName(f"show-{key}")
-            if pane_shortcut(n):
-                action.setShortcut(QKeySequence(pane_shortcut(n)))
-            action.triggered.connect(functools.partial(self.show_pane, key))
-            view.addAction(action)
-            self.pane_actions[key] = action
-        view.addSeparator()
-        view.addAction(self.theme_action)
-        conn = self.menuBar().addMenu("&Connection")
-        for action in (self.new_action, self.edit_action, self.delete_profile_action, self.refresh_action):
-            conn.addAction(action)
-        help_menu = self.menuBar().addMenu("&Help")
-        self.about_action = QAction("About Kafka Workbench", self)
-        self.about_action.setObjectName("about")
-        self.about_action.triggered.connect(self.show_about)
-        help_menu.addAction(self.about_action)
+        bar.switch_requested.connect(self._switch_to)
+        bar.new_requested.connect(lambda: self.profiles.edit(None))
+        bar.edit_requested.connect(self.profiles.edit)
+        bar.delete_requested.connect(self.profiles.delete)
+        bar.refresh_requested.connect(self.refresh_current)
+        bar.theme_requested.connect(self.set_theme)
+        self.pane_actions, self.about_action = bar.add_menus(
+            self, [(key, title) for key, title, _pane, _ctl in self.features], self.show_pane, self.show_about)
 
     def _build_status_bar(self) -> None:
         self.status_label = QLabel("Ready")
@@ -241,14 +205,7 @@ class MainWindow(QMainWindow):
         self.tasks.busy_changed.connect(lambda n: self.busy_label.setText(f"⏳ {n} running" if n else ""))
 
     def _fill_switcher(self) -> None:
-        current = self.switcher.currentText()
-        self.switcher.blockSignals(True)
-        self.switcher.clear()
-        self.switcher.addItem(LOCAL_PROFILE)
-        self.switcher.addItems(self.store.profile_names())
-        if current:
-            self.switcher.setCurrentText(current)
-        self.switcher.blockSignals(False)
+        self.connection_bar.fill([LOCAL_PROFILE, *self.store.profile_names()])
 
     # -- wiring across features ------------------------------------------------------------
 
