@@ -161,6 +161,7 @@ class LocalPane(QWidget):
         self.bootstrap.setText(bootstrap or "chosen at the first start (9092 when free)")
         self.settings_lines = [f"bootstrap.servers={bootstrap}", *security] if bootstrap else []
         self.client_settings.setText("  ".join(self.settings_lines))
+        self.client_settings.setCursorPosition(0)  # the start (bootstrap.servers) in view, not the end
         self.copy_address.setEnabled(bool(bootstrap))
         self.copy_settings.setEnabled(bool(bootstrap))
         self.data_label.setText(data_dir)
