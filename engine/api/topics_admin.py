@@ -82,33 +82,41 @@ async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
 
         return await delete_in_cluster(ctx, req)
     broker = ctx.broker
-    wanted: list[tuple[str | None, uuid.UUID | None]] = []
+    targets = deletion_targets(broker, req)
+    for entry, name in targets:
+        if name is None:
+            continue
+        try:
+            broker.delete_topic(name)
+        except BrokerError as exc:
+            entry.update(error_code=exc.code, error_message=exc.message)
+    return {"throttle_time": 0, "responses": [entry for entry, _name in targets]}
+
+
+def deletion_targets(broker: Any, req: Any) -> list[tuple[dict[str, Any], str | None]]:
+    """DeleteTopics' response entries, one per topic asked for (by name before v6, by name or topic id from v6), each
+    with the name it stands for; None where the topic id is unknown (its entry already says UNKNOWN_TOPIC_ID)."""
     names = field(req, "topic_names")
-    if names is not None:
-        wanted = [(n, None) for n in names]
-    else:
-        wanted = [(field(t, "name"), field(t, "topic_id")) for t in req.topics]
-    out = []
+    wanted: list[tuple[str | None, uuid.UUID | None]] = [(n, None) for n in names] if names is not None else \
+        [(field(t, "name"), field(t, "topic_id")) for t in req.topics]
+    targets: list[tuple[dict[str, Any], str | None]] = []
     for name, topic_id in wanted:
         entry: dict[str, Any] = {"name": name, "topic_id": topic_id or uuid.UUID(int=0),
                                  "error_code": 0, "error_message": None}
-        out.append(entry)
         if name is None and topic_id is not None:
-            rec = broker.topic_by_id(topic_id)
-            if rec is None:
+            found = broker.topic_by_id(topic_id)
+            if found is None:
                 entry.update(error_code=ErrorCode.unknown_topic_id,
                              error_message="This server does not host this topic ID.")
+                targets.append((entry, None))
                 continue
-            name = rec.name
+            name = found.name
             entry["name"] = name
         rec = broker.topics.get(name or "")
         if rec is not None:
             entry["topic_id"] = rec.topic_id
-        try:
-            broker.delete_topic(name or "")
-        except BrokerError as exc:
-            entry.update(error_code=exc.code, error_message=exc.message)
-    return {"throttle_time": 0, "responses": out}
+        targets.append((entry, name or ""))
+    return targets
 
 
 async def create_partitions(ctx: RequestContext, req: Any) -> dict[str, Any]:

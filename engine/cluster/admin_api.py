@@ -10,6 +10,7 @@ from typing import Any
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
+from engine.api.topics_admin import deletion_targets
 from engine.cluster.admin import AdminError
 from engine.cluster.zk import ZkError
 from engine.config import TOPIC_CONFIGS
@@ -88,32 +89,17 @@ async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
     node = _node(ctx)
     broker = ctx.broker
     timeout = _timeout_s(req)
-    names = field(req, "topic_names")
-    wanted = [(n, None) for n in names] if names is not None else \
-        [(field(t, "name"), field(t, "topic_id")) for t in req.topics]
-    out = []
+    targets = deletion_targets(broker, req)
     pending = []
-    for name, topic_id in wanted:
-        entry: dict[str, Any] = {"name": name, "topic_id": topic_id or uuid.UUID(int=0), "error_code": 0,
-                                 "error_message": None}
-        out.append(entry)
-        if name is None and topic_id is not None:
-            rec = broker.topic_by_id(topic_id)
-            if rec is None:
-                entry.update(error_code=ErrorCode.unknown_topic_id,
-                             error_message="This server does not host this topic ID.")
-                continue
-            name = rec.name
-            entry["name"] = name
-        rec = broker.topics.get(name or "")
-        if rec is not None:
-            entry["topic_id"] = rec.topic_id
+    for entry, name in targets:
+        if name is None:
+            continue
         if name in ("__consumer_offsets", "__transaction_state"):
             entry.update(error_code=ErrorCode.invalid_topic_exception,
                          error_message=f"Topic {name} is internal and cannot be deleted")
             continue
         try:
-            await node.admin.delete_topic(name or "")
+            await node.admin.delete_topic(name)
         except AdminError as exc:
             entry.update(error_code=exc.code, error_message=exc.message)
             continue
@@ -125,7 +111,7 @@ async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
         if timeout > 0 and not await node.admin.wait_for_deletion(name, timeout):
             entry.update(error_code=ErrorCode.request_timed_out,
                          error_message=f"Topic {name} is marked for deletion; it goes once every replica is deleted.")
-    return {"throttle_time": 0, "responses": out}
+    return {"throttle_time": 0, "responses": [entry for entry, _name in targets]}
 
 
 async def create_partitions(ctx: RequestContext, req: Any) -> dict[str, Any]:

@@ -266,10 +266,17 @@ leave_group = _group_only(lambda req: {"members": []})
 
 
 def offset_commit(az: Authz, v: int, req: Any) -> Decision:
-    if not az.allowed(R, GROUP, req.group_id):
-        return Decision(req, respond={"throttle_time": 0, "topics": [
-            {"name": t.name, "partitions": _parts((p.partition_index for p in t.partitions), GROUP_AUTH)}
-            for t in req.topics]})
+    return _commit_offsets(az, req, [(R, GROUP, req.group_id, GROUP_AUTH)])
+
+
+def _commit_offsets(az: Authz, req: Any, whole: list[tuple[Operation, ResourceType, str, int]]) -> Decision:
+    """OffsetCommit and TxnOffsetCommit: each of `whole` (operation, resource type, name, error) must be allowed or
+    every partition gets that error; then topics without READ get TOPIC_AUTHORIZATION_FAILED and the rest go on."""
+    for op, rtype, name, code in whole:
+        if not az.allowed(op, rtype, name):
+            return Decision(req, respond={"throttle_time": 0, "topics": [
+                {"name": t.name, "partitions": _parts((p.partition_index for p in t.partitions), code)}
+                for t in req.topics]})
     kept, refused = _split(az, req.topics, R, lambda t: t.name)
     if not refused:
         return Decision(req)
@@ -633,20 +640,8 @@ def add_partitions_to_txn(az: Authz, v: int, req: Any) -> Decision:
 
 
 def txn_offset_commit(az: Authz, v: int, req: Any) -> Decision:
-    whole = [(W, TXN_ID, req.transactional_id, TXN_AUTH), (R, GROUP, req.group_id, GROUP_AUTH)]
-    for op, rtype, name, code in whole:
-        if not az.allowed(op, rtype, name):
-            return Decision(req, respond={"throttle_time": 0, "topics": [
-                {"name": t.name, "partitions": _parts((p.partition_index for p in t.partitions), code)}
-                for t in req.topics]})
-    kept, refused = _split(az, req.topics, R, lambda t: t.name)
-    if not refused:
-        return Decision(req)
-    entries = [{"name": t.name, "partitions": _parts((p.partition_index for p in t.partitions), TOPIC_AUTH)}
-               for t in refused]
-    if not kept:
-        return Decision(req, respond={"throttle_time": 0, "topics": entries})
-    return Decision(_replace(req, topics=kept), after=_append("topics", entries))
+    return _commit_offsets(az, req, [(W, TXN_ID, req.transactional_id, TXN_AUTH),
+                                     (R, GROUP, req.group_id, GROUP_AUTH)])
 
 
 def describe_producers(az: Authz, v: int, req: Any) -> Decision:
