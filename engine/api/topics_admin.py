@@ -35,18 +35,10 @@ async def create_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
         return await create_in_cluster(ctx, req)
     broker = ctx.broker
     validate_only = bool(field(req, "validate_only", False))
-    seen: dict[str, int] = {}
-    for t in req.topics:
-        seen[t.name] = seen.get(t.name, 0) + 1
     results = []
-    for t in req.topics:
-        entry: dict[str, Any] = {"name": t.name, "topic_id": uuid.UUID(int=0), "error_code": 0,
-                                 "error_message": None, "topic_config_error_code": 0,
-                                 "num_partitions": -1, "replication_factor": -1, "configs": None}
+    for t, entry in creation_entries(req):
         results.append(entry)
-        if seen[t.name] > 1:
-            entry.update(error_code=ErrorCode.invalid_request,
-                         error_message=f"Duplicate topic name {t.name} in the request")
+        if entry["error_code"]:
             continue
         partitions, rf = int(t.num_partitions), int(t.replication_factor)
         if t.assignments:
@@ -91,6 +83,24 @@ async def delete_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
         except BrokerError as exc:
             entry.update(error_code=exc.code, error_message=exc.message)
     return {"throttle_time": 0, "responses": [entry for entry, _name in targets]}
+
+
+def creation_entries(req: Any) -> list[tuple[Any, dict[str, Any]]]:
+    """CreateTopics' response entries, one per topic asked for, with its request; a name asked for twice is
+    INVALID_REQUEST in both entries, as Kafka answers."""
+    seen: dict[str, int] = {}
+    for t in req.topics:
+        seen[t.name] = seen.get(t.name, 0) + 1
+    out = []
+    for t in req.topics:
+        entry: dict[str, Any] = {"name": t.name, "topic_id": uuid.UUID(int=0), "error_code": 0,
+                                 "error_message": None, "topic_config_error_code": 0,
+                                 "num_partitions": -1, "replication_factor": -1, "configs": None}
+        if seen[t.name] > 1:
+            entry.update(error_code=ErrorCode.invalid_request,
+                         error_message=f"Duplicate topic name {t.name} in the request")
+        out.append((t, entry))
+    return out
 
 
 def deletion_targets(broker: Any, req: Any) -> list[tuple[dict[str, Any], str | None]]:

@@ -4,13 +4,12 @@ wait for the controller's work to show in the metadata, at most the request's ti
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from kio.schema.errors import ErrorCode
 
 from engine.api.context import RequestContext
-from engine.api.topics_admin import deletion_targets
+from engine.api.topics_admin import creation_entries, deletion_targets
 from engine.cluster.admin import AdminError
 from engine.cluster.zk import ZkError
 from engine.config import TOPIC_CONFIGS
@@ -40,19 +39,11 @@ async def create_topics(ctx: RequestContext, req: Any) -> dict[str, Any]:
     node = _node(ctx)
     validate_only = bool(field(req, "validate_only", False))
     timeout = _timeout_s(req)
-    seen: dict[str, int] = {}
-    for t in req.topics:
-        seen[t.name] = seen.get(t.name, 0) + 1
     results = []
     created: list[tuple[dict[str, Any], str, int]] = []
-    for t in req.topics:
-        entry: dict[str, Any] = {"name": t.name, "topic_id": uuid.UUID(int=0), "error_code": 0,
-                                 "error_message": None, "topic_config_error_code": 0,
-                                 "num_partitions": -1, "replication_factor": -1, "configs": None}
+    for t, entry in creation_entries(req):
         results.append(entry)
-        if seen[t.name] > 1:
-            entry.update(error_code=ErrorCode.invalid_request,
-                         error_message=f"Duplicate topic name {t.name} in the request")
+        if entry["error_code"]:
             continue
         partitions, rf = int(t.num_partitions), int(t.replication_factor)
         assignment = None

@@ -18,6 +18,7 @@ import crc32c
 
 from engine.storage.batch import ATTR_LOG_APPEND_TIME, CRC_START, HEADER, HEADER_SIZE, LOG_OVERHEAD, BatchHeader
 from engine.storage.compression import compress, decompress
+from engine.varint import zigzag
 
 ATTR_DELETE_HORIZON = 0x40
 
@@ -33,19 +34,6 @@ def _varint(buf: bytes, pos: int) -> tuple[int, int]:
         shift += 7
         if shift > 63:
             raise ValueError("varint too long")
-
-
-def _zigzag(n: int) -> bytes:
-    n = (n << 1) ^ (n >> 63)
-    out = bytearray()
-    while True:
-        b = n & 0x7F
-        n >>= 7
-        if n:
-            out.append(b | 0x80)
-        else:
-            out.append(b)
-            return bytes(out)
 
 
 @dataclasses.dataclass(slots=True)
@@ -76,9 +64,9 @@ def iter_raw_records(h: BatchHeader, batch: bytes) -> Iterator[RawRecord]:
 
 
 def _encode_record(r: RawRecord, timestamp_delta: int) -> bytes:
-    key = _zigzag(-1) if r.key is None else _zigzag(len(r.key)) + r.key
-    inner = bytes((r.attributes,)) + _zigzag(timestamp_delta) + _zigzag(r.offset_delta) + key + r.rest
-    return _zigzag(len(inner)) + inner
+    key = zigzag(-1) if r.key is None else zigzag(len(r.key)) + r.key
+    inner = bytes((r.attributes,)) + zigzag(timestamp_delta) + zigzag(r.offset_delta) + key + r.rest
+    return zigzag(len(inner)) + inner
 
 
 def rebuild_batch(h: BatchHeader, kept: list[RawRecord], delete_horizon: int | None) -> bytes:
